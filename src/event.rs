@@ -1,0 +1,42 @@
+//! What the event loop reports: [`Event`], [`Incoming`] and [`Outgoing`].
+
+use crate::mqttbytes::Packet;
+
+/// A packet received from the broker.
+pub type Incoming = Packet;
+
+/// One notification from [`EventLoop::poll`](crate::EventLoop::poll).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Event {
+    /// A packet arrived from the broker.
+    Incoming(Incoming),
+    /// A packet was handed to the network.
+    Outgoing(Outgoing),
+}
+
+/// A packet the client wrote, identified by kind and packet id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outgoing {
+    /// PUBLISH with its packet id (0 for QoS 0).
+    Publish(u16),
+    /// SUBSCRIBE with its packet id.
+    Subscribe(u16),
+    /// UNSUBSCRIBE with its packet id.
+    Unsubscribe(u16),
+    /// PUBACK for this packet id.
+    PubAck(u16),
+    /// PUBREC for this packet id.
+    PubRec(u16),
+    /// PUBREL for this packet id.
+    PubRel(u16),
+    /// PUBCOMP for this packet id.
+    PubComp(u16),
+    /// PINGREQ.
+    PingReq,
+    /// PINGRESP (never produced by a client).
+    PingResp,
+    /// DISCONNECT.
+    Disconnect,
+    /// A publish waits because its packet id is still in use.
+    AwaitAck(u16),
+}
