@@ -1,2 +1,119 @@
-//! Codec benchmarks (filled in by the codec work).
-fn main() {}
+//! Codec benchmarks: PUBLISH encode and decode at 64 B, 1 KiB and 64 KiB payloads, each
+//! group with a plain copy of the same frame bytes as the reference line, so the ratios
+//! come from one run. Decode is measured in steady state: frames already sit in one read
+//! buffer (filled outside the timed section), as they do behind a socket.
+#![allow(clippy::unwrap_used, missing_docs)]
+
+use std::hint::black_box;
+use std::time::{Duration, Instant};
+
+use bytes::BytesMut;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use rumqttc::{Packet, Publish, QoS};
+
+/// Bytes of frames prepared per timed batch.
+const BATCH_BYTES: usize = 8 * 1024 * 1024;
+
+fn publish_frame(payload_len: usize) -> (Packet, Vec<u8>) {
+    let mut publish = Publish::new(
+        "sensors/42/temperature",
+        QoS::AtLeastOnce,
+        vec![0x5A; payload_len],
+    );
+    publish.pkid = 42;
+    let packet = Packet::Publish(publish);
+    let mut frame = BytesMut::new();
+    packet.write(&mut frame, usize::MAX).unwrap();
+    (packet, frame.to_vec())
+}
+
+/// Runs `iters` timed rounds in batches; `prepare` builds a batch's input untimed and
+/// `run` is timed over `batch` frames.
+fn batched<T>(
+    iters: u64,
+    frame_len: usize,
+    mut prepare: impl FnMut(usize) -> T,
+    mut run: impl FnMut(&mut T, usize),
+) -> Duration {
+    let per_batch = (BATCH_BYTES / frame_len).max(64) as u64;
+    let mut total = Duration::ZERO;
+    let mut left = iters;
+    while left > 0 {
+        let batch = left.min(per_batch) as usize;
+        let mut input = prepare(batch);
+        let start = Instant::now();
+        run(&mut input, batch);
+        total += start.elapsed();
+        left -= batch as u64;
+    }
+    total
+}
+
+fn codec(c: &mut Criterion) {
+    for (label, payload_len) in [("64B", 64), ("1KiB", 1024), ("64KiB", 64 * 1024)] {
+        let (packet, frame) = publish_frame(payload_len);
+        let max = frame.len();
+        let mut group = c.benchmark_group(format!("publish_{label}"));
+        group.throughput(Throughput::Bytes(frame.len() as u64));
+
+        // Reference: copy the frame bytes into a (pre-touched) buffer.
+        group.bench_function("copy", |b| {
+            b.iter_custom(|iters| {
+                batched(
+                    iters,
+                    frame.len(),
+                    |batch| {
+                        let mut dst = BytesMut::zeroed(frame.len() * batch);
+                        dst.clear();
+                        dst
+                    },
+                    |dst, batch| {
+                        for _ in 0..batch {
+                            dst.extend_from_slice(black_box(&frame));
+                        }
+                        black_box(dst);
+                    },
+                )
+            });
+        });
+
+        group.bench_function("decode", |b| {
+            b.iter_custom(|iters| {
+                batched(
+                    iters,
+                    frame.len(),
+                    |batch| {
+                        let mut stream = BytesMut::with_capacity(frame.len() * batch);
+                        for _ in 0..batch {
+                            stream.extend_from_slice(&frame);
+                        }
+                        stream
+                    },
+                    |stream, batch| {
+                        for _ in 0..batch {
+                            black_box(Packet::read(stream, max).unwrap());
+                        }
+                    },
+                )
+            });
+        });
+
+        group.bench_function("encode", |b| {
+            let mut buffer = BytesMut::with_capacity(frame.len());
+            b.iter(|| {
+                buffer.clear();
+                black_box(black_box(&packet).write(&mut buffer, max).unwrap());
+            });
+        });
+        group.finish();
+    }
+}
+
+criterion_group! {
+    name = benches;
+    config = Criterion::default()
+        .warm_up_time(Duration::from_millis(500))
+        .measurement_time(Duration::from_secs(2));
+    targets = codec
+}
+criterion_main!(benches);

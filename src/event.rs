@@ -40,3 +40,25 @@ pub enum Outgoing {
     /// A publish waits because its packet id is still in use.
     AwaitAck(u16),
 }
+
+impl Outgoing {
+    /// The event for writing `packet`; `None` for packets a client never writes through
+    /// the state (CONNECT, CONNACK, SUBACK, UNSUBACK).
+    pub(crate) const fn for_packet(packet: &Packet) -> Option<Self> {
+        Some(match packet {
+            Packet::Publish(publish) => Self::Publish(publish.pkid),
+            Packet::Subscribe(subscribe) => Self::Subscribe(subscribe.pkid),
+            Packet::Unsubscribe(unsubscribe) => Self::Unsubscribe(unsubscribe.pkid),
+            Packet::PubAck(ack) => Self::PubAck(ack.pkid),
+            Packet::PubRec(ack) => Self::PubRec(ack.pkid),
+            Packet::PubRel(ack) => Self::PubRel(ack.pkid),
+            Packet::PubComp(ack) => Self::PubComp(ack.pkid),
+            Packet::PingReq => Self::PingReq,
+            Packet::PingResp => Self::PingResp,
+            Packet::Disconnect => Self::Disconnect,
+            Packet::Connect(_) | Packet::ConnAck(_) | Packet::SubAck(_) | Packet::UnsubAck(_) => {
+                return None;
+            }
+        })
+    }
+}

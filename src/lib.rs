@@ -19,7 +19,24 @@ pub use mqttbytes::{
 };
 
 mod event;
+mod eventloop;
+mod framed;
+mod keepalive;
+mod notice;
+mod state;
+mod options;
 mod request;
+mod transport;
 
 pub use event::{Event, Incoming, Outgoing};
+pub use eventloop::{ConnectionError, EventLoop};
+pub use notice::{
+    NoticeFailureReason, PublishNotice, PublishNoticeError, PublishResult, SubscribeNotice,
+    SubscribeNoticeError, UnsubscribeNotice, UnsubscribeNoticeError,
+};
+pub use state::{MqttState, MqttStateBuilder, StateError};
 pub use request::{ManualAck, Request};
+pub use options::{
+    AckMode, Broker, ConfigError, MqttOptions, MqttOptionsBuilder, NetworkOptions, OptionError,
+    SessionMode, Transport, is_mqtt_minimum_client_id,
+};

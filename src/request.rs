@@ -1,10 +1,12 @@
-//! What a client asks the event loop to do: [`Request`], and manual acks.
+//! What a client asks the event loop to do: [`Request`] and manual acks, and the
+//! crate-internal [`Envelope`] that carries a request with its notice sender.
 
 use std::time::Duration;
 
 use crate::mqttbytes::{
     Disconnect, PubAck, PubComp, PubRec, PubRel, Publish, SubAck, Subscribe, UnsubAck, Unsubscribe,
 };
+use crate::notice::{NoticeFailureReason, NoticeTx};
 
 /// A request from a client handle to the event loop.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,6 +48,24 @@ pub enum ManualAck {
     PubAck(PubAck),
     /// PUBREC for a QoS 2 publish.
     PubRec(PubRec),
+}
+
+/// A request on its way through the event loop, with the notice it completes, if tracked.
+#[derive(Debug)]
+pub(crate) struct Envelope {
+    /// What to do.
+    pub(crate) request: Request,
+    /// The sender half of the caller's notice.
+    pub(crate) notice: Option<NoticeTx>,
+}
+
+impl Envelope {
+    /// Ends the request without sending it: its notice, if any, fails with `reason`.
+    pub(crate) fn fail(self, reason: NoticeFailureReason) {
+        if let Some(notice) = self.notice {
+            notice.fail(reason);
+        }
+    }
 }
 
 impl From<Publish> for Request {

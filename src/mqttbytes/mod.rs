@@ -4,6 +4,7 @@
 mod ack;
 mod connack;
 mod connect;
+mod error;
 mod header;
 mod ping;
 mod primitives;
@@ -12,11 +13,15 @@ mod subscribe;
 mod topic;
 mod unsubscribe;
 
+#[cfg(test)]
+mod tests;
+
 use bytes::BytesMut;
 
 pub use ack::{PubAck, PubComp, PubRec, PubRel, UnsubAck};
 pub use connack::{ConnAck, ConnectReturnCode};
 pub use connect::{Connect, ConnectAuth, LastWill};
+pub use error::Error;
 pub use header::{FixedHeader, check};
 pub use ping::{Disconnect, PingReq, PingResp};
 pub use publish::Publish;
@@ -96,140 +101,6 @@ pub enum PacketType {
     Disconnect,
 }
 
-/// Every way the codec can refuse bytes or a packet.
-///
-/// Each rejection rule has its own variant carrying the facts (packet type,
-/// sizes, offending value), so callers can match on the cause.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum Error {
-    /// The frame is incomplete: at least this many more bytes are needed.
-    #[error("at least {0} more bytes required to frame the packet")]
-    InsufficientBytes(usize),
-    /// Packet type nibble 0 or 15.
-    #[error("invalid packet type {0}")]
-    InvalidPacketType(u8),
-    /// Reserved fixed-header flags do not match the packet type.
-    #[error("[MQTT-2.2.2-1] invalid fixed header flags {flags:#06b} for {packet_type:?}")]
-    MalformedFlags {
-        /// The packet type.
-        packet_type: PacketType,
-        /// The low nibble received.
-        flags: u8,
-    },
-    /// The remaining-length varint is longer than 4 bytes.
-    #[error("malformed remaining length: more than 4 bytes")]
-    MalformedRemainingLength,
-    /// An incoming packet is larger than the configured maximum.
-    #[error("packet of {size} bytes exceeds the maximum packet size of {max} bytes")]
-    PayloadSizeLimitExceeded {
-        /// Remaining length announced by the fixed header.
-        size: usize,
-        /// Configured limit.
-        max: usize,
-    },
-    /// An outgoing packet is larger than the configured maximum.
-    #[error("cannot send a packet of {pkt_size} bytes: the maximum packet size is {max} bytes")]
-    OutgoingPacketTooLarge {
-        /// Whole frame size.
-        pkt_size: usize,
-        /// Configured limit.
-        max: usize,
-    },
-    /// A fixed-size packet announced the wrong remaining length.
-    #[error("{packet_type:?} must have a remaining length of {expected}, got {actual}")]
-    PayloadSizeIncorrect {
-        /// The packet type.
-        packet_type: PacketType,
-        /// The only valid remaining length.
-        expected: usize,
-        /// What the fixed header said.
-        actual: usize,
-    },
-    /// A packet that needs a body arrived with remaining length 0.
-    #[error("{0:?} packet has no body")]
-    PayloadRequired(PacketType),
-    /// Bytes remain after the last field of the packet.
-    #[error("{packet_type:?} has {extra} unexpected trailing bytes")]
-    TrailingBytes {
-        /// The packet type.
-        packet_type: PacketType,
-        /// How many bytes were left over.
-        extra: usize,
-    },
-    /// A field runs past the end of the packet.
-    #[error("a field of {needed} bytes runs past the end of the packet ({available} left)")]
-    BoundaryCrossed {
-        /// Bytes the field needs.
-        needed: usize,
-        /// Bytes left in the packet.
-        available: usize,
-    },
-    /// A string or binary field is longer than 65,535 bytes, or a packet longer than 268,435,455.
-    #[error("field of {0} bytes is too long to encode")]
-    PayloadTooLong(usize),
-    /// A string is not valid UTF-8.
-    #[error("[MQTT-1.5.3-1] string is not valid UTF-8")]
-    TopicNotUtf8,
-    /// A string contains U+0000.
-    #[error("[MQTT-1.5.3-2] string contains the null character U+0000")]
-    NullCharacter,
-    /// QoS value 3 (or above).
-    #[error("[MQTT-3.3.1-4] invalid QoS level {0}")]
-    InvalidQoS(u8),
-    /// Packet identifier 0 where a non-zero one is required.
-    #[error("[MQTT-2.3.1-1] {0:?} packet id must not be zero")]
-    PacketIdZero(PacketType),
-    /// CONNECT protocol name is not `MQTT`.
-    #[error("[MQTT-3.1.2-1] invalid protocol name")]
-    InvalidProtocol,
-    /// CONNECT protocol level is not 4.
-    #[error("[MQTT-3.1.2-2] unsupported protocol level {0}")]
-    InvalidProtocolLevel(u8),
-    /// CONNECT reserved flag bit 0 is set.
-    #[error("[MQTT-3.1.2-3] reserved connect flag is set")]
-    ReservedConnectFlag,
-    /// Will QoS or will retain set while the will flag is clear.
-    #[error("[MQTT-3.1.2-11] will qos or retain set without the will flag")]
-    WillFlagMismatch,
-    /// Password flag set without the user name flag.
-    #[error("[MQTT-3.1.2-22] password without user name")]
-    PasswordWithoutUsername,
-    /// Empty client id with clean session off.
-    #[error("[MQTT-3.1.3-7] empty client id requires clean session")]
-    EmptyClientIdWithPersistentSession,
-    /// CONNACK return code above 5.
-    #[error("invalid connect return code {0}")]
-    InvalidConnectReturnCode(u8),
-    /// CONNACK acknowledge flags bits 1-7 are set.
-    #[error("[MQTT-3.2.2-1] reserved connack flags {0:#04x} are set")]
-    ReservedConnAckFlags(u8),
-    /// CONNACK with session present and a non-zero return code.
-    #[error("[MQTT-3.2.2-4] session present with a refused connection")]
-    SessionPresentWithRefusal,
-    /// DUP set on a QoS 0 PUBLISH.
-    #[error("[MQTT-3.3.1-2] dup flag set on a qos 0 publish")]
-    DupWithQoS0,
-    /// Empty PUBLISH topic.
-    #[error("[MQTT-4.7.3-1] topic name is empty")]
-    EmptyTopic,
-    /// Wildcard in a PUBLISH topic.
-    #[error("[MQTT-3.3.2-2] topic name contains a wildcard")]
-    WildcardInTopic,
-    /// SUBSCRIBE or UNSUBSCRIBE with no filters.
-    #[error("[MQTT-3.8.3-3] {0:?} must contain at least one topic filter")]
-    EmptySubscription(PacketType),
-    /// Reserved bits of a SUBSCRIBE options byte are set.
-    #[error("[MQTT-3.8.3-4] reserved subscribe option bits set in {0:#04x}")]
-    ReservedSubscribeOptions(u8),
-    /// SUBACK without return codes.
-    #[error("suback must contain at least one return code")]
-    EmptySubAck,
-    /// SUBACK return code other than 0, 1, 2 or 0x80.
-    #[error("[MQTT-3.9.3-2] invalid suback return code {0:#04x}")]
-    InvalidSubscribeReasonCode(u8),
-}
-
 /// One MQTT 3.1.1 control packet.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Packet {
@@ -286,28 +157,127 @@ impl Packet {
 
     /// Reads one whole frame from the front of `stream`, consuming exactly it.
     ///
-    /// On a partial frame nothing is consumed.
+    /// The fixed header is checked first: on a partial frame nothing is consumed and
+    /// [`Error::InsufficientBytes`] says at least how many more bytes to read; a frame
+    /// whose remaining length exceeds `max_size` is refused from its header alone,
+    /// before its body arrives. A whole frame is then split off `stream` and decoded
+    /// without copying: a PUBLISH topic and payload are slices of the read buffer.
     ///
     /// # Errors
-    /// [`Error::InsufficientBytes`] when more bytes are needed; any other
-    /// variant when the frame is invalid (see [`Error`]).
+    /// [`Error::InsufficientBytes`] when more bytes are needed (nothing consumed); any
+    /// other variant when the frame is invalid (see [`Error`]). A header error consumes
+    /// nothing, a body error consumes the frame; either way the stream cannot be trusted
+    /// further and the connection should be closed.
+    ///
+    /// # Examples
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rumqttc::{Packet, PubAck};
+    ///
+    /// // PUBACK for packet id 10, then the first byte of the next frame.
+    /// let mut stream = BytesMut::from(&[0x40, 0x02, 0x00, 0x0A, 0xD0][..]);
+    /// let packet = Packet::read(&mut stream, 1024)?;
+    /// assert_eq!(packet, Packet::PubAck(PubAck::new(10)));
+    /// assert_eq!(&stream[..], &[0xD0]);
+    /// // A partial frame asks for more and consumes nothing.
+    /// assert_eq!(Packet::read(&mut stream, 1024), Err(rumqttc::Error::InsufficientBytes(1)));
+    /// assert_eq!(&stream[..], &[0xD0]);
+    /// # Ok::<(), rumqttc::Error>(())
+    /// ```
     pub fn read(stream: &mut BytesMut, max_size: usize) -> Result<Self, Error> {
-        let _ = (stream, max_size);
-        Err(Error::InsufficientBytes(2))
+        let header = check(stream.iter(), max_size)?;
+        let packet_type = header.packet_type()?;
+        // `check` guarantees the whole frame is buffered.
+        let frame = stream.split_to(header.frame_length()).freeze();
+        Ok(match packet_type {
+            PacketType::Connect => Self::Connect(Connect::read(header, frame)?),
+            PacketType::ConnAck => Self::ConnAck(ConnAck::read(header, frame)?),
+            PacketType::Publish => Self::Publish(Publish::read(header, frame)?),
+            PacketType::PubAck => Self::PubAck(PubAck::read(header, frame)?),
+            PacketType::PubRec => Self::PubRec(PubRec::read(header, frame)?),
+            PacketType::PubRel => Self::PubRel(PubRel::read(header, frame)?),
+            PacketType::PubComp => Self::PubComp(PubComp::read(header, frame)?),
+            PacketType::Subscribe => Self::Subscribe(Subscribe::read(header, frame)?),
+            PacketType::SubAck => Self::SubAck(SubAck::read(header, frame)?),
+            PacketType::Unsubscribe => Self::Unsubscribe(Unsubscribe::read(header, frame)?),
+            PacketType::UnsubAck => Self::UnsubAck(UnsubAck::read(header, frame)?),
+            // `check` has verified these have no body.
+            PacketType::PingReq => Self::PingReq,
+            PacketType::PingResp => Self::PingResp,
+            PacketType::Disconnect => Self::Disconnect,
+        })
     }
 
     /// Writes the whole frame to `buffer` and returns its size.
     ///
+    /// The size is checked against `max_size` before anything is written; the buffer
+    /// is then reserved once and the packet encoded straight into it. On any error
+    /// `buffer` is left as it was.
+    ///
     /// # Errors
-    /// [`Error::OutgoingPacketTooLarge`] when the frame exceeds `max_size`, or
-    /// a validation error when the packet is invalid.
+    /// [`Error::OutgoingPacketTooLarge`] when the frame exceeds `max_size`, or the
+    /// validation error of the packet when it breaks a rule of MQTT 3.1.1 (the same
+    /// rules [`Packet::read`] enforces).
+    ///
+    /// # Examples
+    /// ```
+    /// use bytes::BytesMut;
+    /// use rumqttc::{Packet, Publish, QoS};
+    ///
+    /// let mut publish = Publish::new("a/b", QoS::AtLeastOnce, "hi");
+    /// publish.pkid = 1;
+    /// let mut buffer = BytesMut::new();
+    /// let size = Packet::Publish(publish).write(&mut buffer, 1024)?;
+    /// assert_eq!(size, 11);
+    /// assert_eq!(
+    ///     &buffer[..],
+    ///     &[0x32, 0x09, 0x00, 0x03, b'a', b'/', b'b', 0x00, 0x01, b'h', b'i']
+    /// );
+    /// # Ok::<(), rumqttc::Error>(())
+    /// ```
     pub fn write(&self, buffer: &mut BytesMut, max_size: usize) -> Result<usize, Error> {
-        let _ = (buffer, max_size);
-        Err(Error::InsufficientBytes(2))
+        let pkt_size = self.size();
+        if pkt_size > max_size {
+            return Err(Error::OutgoingPacketTooLarge {
+                pkt_size,
+                max: max_size,
+            });
+        }
+        match self {
+            Self::Connect(packet) => packet.write(buffer),
+            Self::ConnAck(packet) => packet.write(buffer),
+            Self::Publish(packet) => packet.write(buffer),
+            Self::PubAck(packet) => packet.write(buffer),
+            Self::PubRec(packet) => packet.write(buffer),
+            Self::PubRel(packet) => packet.write(buffer),
+            Self::PubComp(packet) => packet.write(buffer),
+            Self::Subscribe(packet) => packet.write(buffer),
+            Self::SubAck(packet) => packet.write(buffer),
+            Self::Unsubscribe(packet) => packet.write(buffer),
+            Self::UnsubAck(packet) => packet.write(buffer),
+            Self::PingReq => PingReq.write(buffer),
+            Self::PingResp => PingResp.write(buffer),
+            Self::Disconnect => Disconnect.write(buffer),
+        }
     }
 
     /// Size of the whole frame in bytes.
     pub fn size(&self) -> usize {
-        0
+        match self {
+            Self::Connect(packet) => packet.size(),
+            Self::ConnAck(packet) => packet.size(),
+            Self::Publish(packet) => packet.size(),
+            Self::PubAck(packet) => packet.size(),
+            Self::PubRec(packet) => packet.size(),
+            Self::PubRel(packet) => packet.size(),
+            Self::PubComp(packet) => packet.size(),
+            Self::Subscribe(packet) => packet.size(),
+            Self::SubAck(packet) => packet.size(),
+            Self::Unsubscribe(packet) => packet.size(),
+            Self::UnsubAck(packet) => packet.size(),
+            Self::PingReq => PingReq.size(),
+            Self::PingResp => PingResp.size(),
+            Self::Disconnect => Disconnect.size(),
+        }
     }
 }

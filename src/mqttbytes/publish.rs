@@ -1,8 +1,13 @@
-//! PUBLISH.
+//! PUBLISH: decoded without copying (topic and payload are slices of the read buffer) and
+//! checked by the same rules on both directions. QoS flows are the state machine's job.
 
-use bytes::Bytes;
+use bytes::{BufMut, Bytes, BytesMut};
 
-use super::QoS;
+use super::header::{fixed_byte1, frame_size, write_packet};
+use super::primitives::{
+    nonzero_pkid, read_mqtt_str, read_pkid, validate_mqtt_string, write_mqtt_bytes,
+};
+use super::{Error, FixedHeader, PacketType, QoS, qos};
 
 /// PUBLISH: an application message. The topic is kept as UTF-8 `Bytes` so decoding does not copy.
 #[derive(Clone, PartialEq, Eq)]
@@ -21,6 +26,11 @@ pub struct Publish {
     pub payload: Bytes,
 }
 
+/// DUP bit of the PUBLISH fixed-header flags.
+const DUP: u8 = 0b1000;
+/// RETAIN bit of the PUBLISH fixed-header flags.
+const RETAIN: u8 = 0b0001;
+
 impl Publish {
     /// New PUBLISH.
     pub fn new(topic: impl Into<String>, qos: QoS, payload: impl Into<Vec<u8>>) -> Self {
@@ -38,6 +48,116 @@ impl Publish {
             payload,
         }
     }
+
+    /// The topic as `&str`, for [`crate::matches`] and display.
+    ///
+    /// # Errors
+    /// [`Error::TopicNotUtf8`] when the public `topic` field was set to bytes that are
+    /// not UTF-8; never for a decoded PUBLISH, whose topic was checked.
+    pub fn topic_str(&self) -> Result<&str, Error> {
+        std::str::from_utf8(&self.topic).map_err(|_| Error::TopicNotUtf8)
+    }
+
+    /// Size of the whole frame. The packet id counts whenever QoS is above 0.
+    pub const fn size(&self) -> usize {
+        frame_size(self.remaining_len())
+    }
+
+    const fn remaining_len(&self) -> usize {
+        let pkid_len = match self.qos {
+            QoS::AtMostOnce => 0,
+            QoS::AtLeastOnce | QoS::ExactlyOnce => 2,
+        };
+        2 + self.topic.len() + pkid_len + self.payload.len()
+    }
+
+    /// Decodes a PUBLISH from its whole frame; topic and payload slice `bytes`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidQoS`] for QoS bits `11`, [`Error::DupWithQoS0`],
+    /// [`Error::TopicNotUtf8`], [`Error::NullCharacter`], [`Error::EmptyTopic`],
+    /// [`Error::WildcardInTopic`], [`Error::PacketIdZero`] for QoS > 0 with id 0, and
+    /// [`Error::BoundaryCrossed`] when the topic or id runs past the body.
+    pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
+        let mut body = fixed_header.body(PacketType::Publish, bytes)?;
+        let flags = fixed_header.flags();
+        // [MQTT-3.3.1-4] QoS bits 11 are malformed.
+        let qos = qos((flags >> 1) & 0b11)?;
+        let dup = flags & DUP != 0;
+        check_dup(dup, qos)?;
+        let topic = read_mqtt_str(&mut body)?;
+        check_topic_name(&topic)?;
+        let pkid = match qos {
+            QoS::AtMostOnce => 0,
+            QoS::AtLeastOnce | QoS::ExactlyOnce => read_pkid(&mut body, PacketType::Publish)?,
+        };
+        Ok(Self {
+            dup,
+            qos,
+            retain: flags & RETAIN != 0,
+            topic,
+            pkid,
+            // Everything after the variable header is payload; it may be empty.
+            payload: body,
+        })
+    }
+
+    /// Writes the whole frame and returns its size. At QoS 0 no packet id is written,
+    /// whatever `pkid` holds.
+    ///
+    /// # Errors
+    /// The rules of [`Publish::read`], plus [`Error::PayloadTooLong`] for a topic over
+    /// 65,535 bytes or a frame over 268,435,455; nothing is written on error.
+    pub fn write(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
+        check_dup(self.dup, self.qos)?;
+        validate_mqtt_string(&self.topic)?;
+        check_topic_name(&self.topic)?;
+        let pkid = match self.qos {
+            QoS::AtMostOnce => None,
+            QoS::AtLeastOnce | QoS::ExactlyOnce => {
+                Some(nonzero_pkid(self.pkid, PacketType::Publish)?)
+            }
+        };
+        write_packet(buffer, self.byte1(), self.remaining_len(), |buffer| {
+            write_mqtt_bytes(buffer, &self.topic)?;
+            if let Some(pkid) = pkid {
+                buffer.put_u16(pkid);
+            }
+            buffer.put_slice(&self.payload);
+            Ok(())
+        })
+    }
+
+    fn byte1(&self) -> u8 {
+        let mut byte1 = fixed_byte1(PacketType::Publish) | ((self.qos as u8) << 1);
+        if self.dup {
+            byte1 |= DUP;
+        }
+        if self.retain {
+            byte1 |= RETAIN;
+        }
+        byte1
+    }
+}
+
+/// [MQTT-3.3.1-2] DUP must be 0 on a QoS 0 message.
+const fn check_dup(dup: bool, qos: QoS) -> Result<(), Error> {
+    match (dup, qos) {
+        (true, QoS::AtMostOnce) => Err(Error::DupWithQoS0),
+        _ => Ok(()),
+    }
+}
+
+/// Topic-name rules beyond the string rules: [MQTT-4.7.3-1] non-empty and
+/// [MQTT-3.3.2-2] no wildcards. `topic` is already known to be UTF-8 or is checked bytewise.
+fn check_topic_name(topic: &[u8]) -> Result<(), Error> {
+    if topic.is_empty() {
+        return Err(Error::EmptyTopic);
+    }
+    if topic.iter().any(|&byte| byte == b'+' || byte == b'#') {
+        return Err(Error::WildcardInTopic);
+    }
+    Ok(())
 }
 
 impl std::fmt::Debug for Publish {

@@ -1,6 +1,11 @@
-//! SUBSCRIBE, its filters, and SUBACK with return codes.
+//! SUBSCRIBE, its filters, and SUBACK with its return codes. Filter wildcard syntax is
+//! checked by the client API ([`crate::valid_filter`]), not here.
 
-use super::QoS;
+use bytes::{BufMut, Bytes, BytesMut};
+
+use super::header::{fixed_byte1, frame_size, write_packet};
+use super::primitives::{nonzero_pkid, read_mqtt_string, read_pkid, read_u8, write_mqtt_string};
+use super::{Error, FixedHeader, PacketType, QoS, qos};
 
 /// SUBSCRIBE: one or more topic filters.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,6 +43,35 @@ pub enum SubscribeReasonCode {
     Failure,
 }
 
+/// SUBACK failure return code.
+const FAILURE: u8 = 0x80;
+
+impl TryFrom<u8> for SubscribeReasonCode {
+    type Error = Error;
+
+    /// Maps 0, 1, 2 to `Success` and 0x80 to `Failure`.
+    ///
+    /// # Errors
+    /// [`Error::InvalidSubscribeReasonCode`] for any other byte ([MQTT-3.9.3-2]).
+    fn try_from(code: u8) -> Result<Self, Error> {
+        match code {
+            FAILURE => Ok(Self::Failure),
+            code => qos(code)
+                .map(Self::Success)
+                .map_err(|_| Error::InvalidSubscribeReasonCode(code)),
+        }
+    }
+}
+
+impl From<SubscribeReasonCode> for u8 {
+    fn from(code: SubscribeReasonCode) -> Self {
+        match code {
+            SubscribeReasonCode::Success(qos) => qos as Self,
+            SubscribeReasonCode::Failure => FAILURE,
+        }
+    }
+}
+
 impl Subscribe {
     /// SUBSCRIBE with one filter.
     pub fn new(path: impl Into<String>, qos: QoS) -> Self {
@@ -60,6 +94,64 @@ impl Subscribe {
         self.filters.push(SubscribeFilter::new(path, qos));
         self
     }
+
+    /// Size of the whole frame.
+    pub fn size(&self) -> usize {
+        frame_size(self.remaining_len())
+    }
+
+    fn remaining_len(&self) -> usize {
+        // Packet id, then per filter: string and options byte.
+        let filters: usize = self.filters.iter().map(|f| 2 + f.path.len() + 1).sum();
+        2 + filters
+    }
+
+    /// Decodes a SUBSCRIBE from its whole frame (fixed header included).
+    ///
+    /// # Errors
+    /// [`Error::PacketIdZero`], [`Error::EmptySubscription`] without filters,
+    /// [`Error::ReservedSubscribeOptions`], [`Error::InvalidQoS`], string errors and
+    /// [`Error::BoundaryCrossed`] for a filter running past the body.
+    pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
+        let mut body = fixed_header.body(PacketType::Subscribe, bytes)?;
+        let pkid = read_pkid(&mut body, PacketType::Subscribe)?;
+        let mut filters = Vec::new();
+        while !body.is_empty() {
+            let path = read_mqtt_string(&mut body)?;
+            let options = read_u8(&mut body)?;
+            // [MQTT-3.8.3-4] bits 7-2 of the options byte are reserved.
+            if options & 0xFC != 0 {
+                return Err(Error::ReservedSubscribeOptions(options));
+            }
+            filters.push(SubscribeFilter::new(path, qos(options)?));
+        }
+        // [MQTT-3.8.3-3] at least one filter.
+        if filters.is_empty() {
+            return Err(Error::EmptySubscription(PacketType::Subscribe));
+        }
+        Ok(Self { pkid, filters })
+    }
+
+    /// Writes the whole frame and returns its size.
+    ///
+    /// # Errors
+    /// [`Error::PacketIdZero`], [`Error::EmptySubscription`], [`Error::NullCharacter`]
+    /// or [`Error::PayloadTooLong`] in a filter; nothing is written on error.
+    pub fn write(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
+        let pkid = nonzero_pkid(self.pkid, PacketType::Subscribe)?;
+        if self.filters.is_empty() {
+            return Err(Error::EmptySubscription(PacketType::Subscribe));
+        }
+        let byte1 = fixed_byte1(PacketType::Subscribe);
+        write_packet(buffer, byte1, self.remaining_len(), |buffer| {
+            buffer.put_u16(pkid);
+            for filter in &self.filters {
+                write_mqtt_string(buffer, &filter.path)?;
+                buffer.put_u8(filter.qos as u8);
+            }
+            Ok(())
+        })
+    }
 }
 
 impl SubscribeFilter {
@@ -73,5 +165,52 @@ impl SubAck {
     /// New SUBACK.
     pub const fn new(pkid: u16, return_codes: Vec<SubscribeReasonCode>) -> Self {
         Self { pkid, return_codes }
+    }
+
+    /// Size of the whole frame.
+    pub const fn size(&self) -> usize {
+        frame_size(2 + self.return_codes.len())
+    }
+
+    /// Decodes a SUBACK from its whole frame (fixed header included).
+    ///
+    /// # Errors
+    /// [`Error::PacketIdZero`], [`Error::EmptySubAck`] without return codes and
+    /// [`Error::InvalidSubscribeReasonCode`].
+    pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
+        let mut body = fixed_header.body(PacketType::SubAck, bytes)?;
+        let pkid = read_pkid(&mut body, PacketType::SubAck)?;
+        if body.is_empty() {
+            return Err(Error::EmptySubAck);
+        }
+        let return_codes = body
+            .iter()
+            .map(|&code| SubscribeReasonCode::try_from(code))
+            .collect::<Result<_, _>>()?;
+        Ok(Self { pkid, return_codes })
+    }
+
+    /// Writes the whole frame and returns its size.
+    ///
+    /// # Errors
+    /// [`Error::PacketIdZero`] and [`Error::EmptySubAck`]; nothing is written on error.
+    pub fn write(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
+        let pkid = nonzero_pkid(self.pkid, PacketType::SubAck)?;
+        if self.return_codes.is_empty() {
+            return Err(Error::EmptySubAck);
+        }
+        let remaining_len = 2 + self.return_codes.len();
+        write_packet(
+            buffer,
+            fixed_byte1(PacketType::SubAck),
+            remaining_len,
+            |buffer| {
+                buffer.put_u16(pkid);
+                for &code in &self.return_codes {
+                    buffer.put_u8(code.into());
+                }
+                Ok(())
+            },
+        )
     }
 }

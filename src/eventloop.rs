@@ -1,0 +1,638 @@
+//! [`EventLoop`]: connects and reconnects, and moves requests and packets between the client
+//! channels, [`MqttState`] and the network. The IO shell: the only module that awaits, and the
+//! only one that reads the clock (once per iteration of [`EventLoop::poll`]).
+
+use std::collections::VecDeque;
+use std::io;
+use std::time::Duration;
+
+use tokio::time::{self, Instant};
+
+use crate::framed::Network;
+use crate::keepalive::KeepAlive;
+use crate::mqttbytes::{self, ConnAck, ConnectReturnCode, Packet, QoS};
+use crate::options::build_connect;
+use crate::request::Envelope;
+use crate::state::{MqttState, StateError};
+use crate::{
+    ConfigError, Event, MqttOptions, NetworkOptions, NoticeFailureReason, Outgoing, Request, transport,
+};
+
+/// Requests handled per flush when the options leave `max_request_batch` at 0.
+const DEFAULT_REQUEST_BATCH: usize = 64;
+/// Incoming packets handled per flush of their acknowledgements.
+const READ_BATCH: usize = 64;
+
+/// Why [`EventLoop::poll`] failed. Every variant but [`ConnectionError::RequestsDone`] and
+/// [`ConnectionError::DisconnectTimeout`] means "the connection is gone": poll again to reconnect.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConnectionError {
+    /// The broker broke the protocol, or the keep-alive expired.
+    #[error(transparent)]
+    MqttState(#[from] StateError),
+    /// The broker sent bytes that are not a valid MQTT 3.1.1 packet.
+    #[error("invalid packet from the broker")]
+    Decode(#[source] mqttbytes::Error),
+    /// A packet could not be encoded (for example it exceeds the maximum packet size).
+    #[error("cannot encode an outgoing packet")]
+    Encode(#[source] mqttbytes::Error),
+    /// Connecting (transport and CONNECT/CONNACK) took longer than the connection timeout.
+    #[error("connection attempt timed out")]
+    NetworkTimeout,
+    /// Writing to the network took longer than the connection timeout.
+    #[error("flushing to the network timed out")]
+    FlushTimeout,
+    /// A graceful disconnect could not drain in time; no DISCONNECT was sent.
+    #[error("graceful disconnect timed out before in-flight work was acknowledged")]
+    DisconnectTimeout,
+    /// A transport error.
+    #[error(transparent)]
+    Io(#[from] io::Error),
+    /// The broker refused the connection.
+    #[error("broker refused the connection: {0:?}")]
+    ConnectionRefused(ConnectReturnCode),
+    /// The broker answered CONNECT with something other than CONNACK.
+    #[error("expected CONNACK, received {:?}", .0.packet_type())]
+    NotConnAck(Box<Packet>),
+    /// The broker resumed a session although a clean session was requested.
+    #[error("[MQTT-3.2.2-1] broker reported a present session for a clean session")]
+    SessionStateMismatch {
+        /// What the client asked for.
+        clean_session: bool,
+        /// What the broker answered.
+        session_present: bool,
+    },
+    /// The broker closed the connection between packets.
+    #[error("broker closed the connection")]
+    ConnectionClosed,
+    /// The broker closed the connection in the middle of a packet.
+    #[error("broker closed the connection mid-packet with {buffered} bytes of it received")]
+    TruncatedPacket {
+        /// Bytes of the unfinished packet.
+        buffered: usize,
+    },
+    /// The transport does not fit the broker address (for example TCP to a Unix path).
+    #[error("transport does not match the broker address")]
+    BrokerTransportMismatch,
+    /// The options are invalid; fix them and build a new event loop.
+    #[error("invalid options")]
+    InvalidOptions(#[from] ConfigError),
+    /// The loop has finished: every client was dropped with no work left, or a disconnect completed.
+    #[error("event loop finished: no clients remain or the client disconnected")]
+    RequestsDone,
+}
+
+/// The sending halves of the three request lanes.
+#[derive(Debug, Clone)]
+pub(crate) struct RequestSenders {
+    /// Publishes (QoS 0, 1, 2), subject to the in-flight window.
+    pub(crate) publish: flume::Sender<Envelope>,
+    /// Subscribe, unsubscribe, acks and graceful disconnects.
+    pub(crate) control: flume::Sender<Envelope>,
+    /// `disconnect_now`, always unbounded.
+    pub(crate) immediate: flume::Sender<Envelope>,
+}
+
+/// The receiving halves of the three request lanes.
+#[derive(Debug)]
+pub(crate) struct RequestReceivers {
+    publish: flume::Receiver<Envelope>,
+    control: flume::Receiver<Envelope>,
+    immediate: flume::Receiver<Envelope>,
+}
+
+/// Creates the three lanes: publish and control bounded by `capacity` (`None` = unbounded).
+pub(crate) fn request_channels(capacity: Option<usize>) -> (RequestSenders, RequestReceivers) {
+    let lane = || match capacity {
+        Some(capacity) => flume::bounded(capacity),
+        None => flume::unbounded(),
+    };
+    let (publish_tx, publish) = lane();
+    let (control_tx, control) = lane();
+    let (immediate_tx, immediate) = flume::unbounded();
+    let senders = RequestSenders { publish: publish_tx, control: control_tx, immediate: immediate_tx };
+    (senders, RequestReceivers { publish, control, immediate })
+}
+
+/// A request waiting in the loop: replayed from an earlier connection, or taken from a lane.
+#[derive(Debug)]
+struct Pending {
+    envelope: Envelope,
+    /// Written on an earlier connection, so it belongs to that session.
+    replay: bool,
+}
+
+/// Where the loop is in its life.
+#[derive(Debug)]
+enum Phase {
+    /// No connection: the next poll connects.
+    Disconnected,
+    /// Connected, with the clock that paces pings.
+    Connected { network: Network, keepalive: KeepAlive },
+    /// Disconnected for good; poll returns `RequestsDone`.
+    Finished,
+}
+
+/// Whether the application asked to stop.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Shutdown {
+    Running,
+    /// Graceful disconnect: finish accepted work, then DISCONNECT (before `deadline`, if any).
+    Draining { deadline: Option<Instant> },
+}
+
+/// What woke the loop.
+enum Wake {
+    Request(Result<Pending, ConnectionError>),
+    Immediate(Envelope),
+    Packet(Result<Packet, ConnectionError>),
+    Timer,
+}
+
+/// The event loop: owns the connection, the protocol state and the request receivers.
+///
+/// Nothing happens unless the application keeps calling [`EventLoop::poll`]; after an
+/// error, the next call reconnects and resumes pending work.
+pub struct EventLoop {
+    /// The options used for every connection attempt.
+    pub mqtt_options: MqttOptions,
+    /// The protocol state (in-flight publishes, packet ids, queued events).
+    pub state: MqttState,
+    /// Socket options and the connection timeout.
+    pub network_options: NetworkOptions,
+    requests: RequestReceivers,
+    /// Kept by a standalone loop ([`EventLoop::new`]) so it never reports `RequestsDone`.
+    own_senders: Option<RequestSenders>,
+    pending: VecDeque<Pending>,
+    phase: Phase,
+    shutdown: Shutdown,
+}
+
+impl EventLoop {
+    /// A standalone event loop with bounded lanes of `cap` requests, keeping its own senders.
+    ///
+    /// Use [`AsyncClient::builder`](crate::AsyncClient::builder) to get a client with it.
+    pub fn new(options: MqttOptions, cap: usize) -> Self {
+        let (senders, receivers) = request_channels(Some(cap));
+        let mut eventloop = Self::from_receivers(options, receivers);
+        eventloop.own_senders = Some(senders);
+        eventloop
+    }
+
+    /// An event loop fed by the clients holding the matching senders.
+    pub(crate) fn from_receivers(options: MqttOptions, requests: RequestReceivers) -> Self {
+        let state = MqttState::new(options.inflight(), options.ack_mode());
+        Self {
+            network_options: options.network_options(),
+            mqtt_options: options,
+            state,
+            requests,
+            own_senders: None,
+            pending: VecDeque::new(),
+            phase: Phase::Disconnected,
+            shutdown: Shutdown::Running,
+        }
+    }
+
+    /// Drives the connection and returns the next event.
+    ///
+    /// Connects on the first call and after any error. Returns every packet received as
+    /// [`Event::Incoming`] and every packet sent as [`Event::Outgoing`].
+    ///
+    /// # Errors
+    /// A [`ConnectionError`]; call `poll` again to reconnect, except after
+    /// [`ConnectionError::RequestsDone`] and [`ConnectionError::DisconnectTimeout`], which are final.
+    ///
+    /// # Cancel safety
+    /// Cancel safe: dropping the future (for example in `tokio::select!`) loses no packet and no
+    /// request. Bytes read stay buffered, unwritten bytes stay queued for the next call, and a
+    /// request is taken from its channel only when it is handled, synchronously. A connection
+    /// attempt dropped midway is simply started again.
+    pub async fn poll(&mut self) -> Result<Event, ConnectionError> {
+        if let Some(event) = self.state.events.pop_front() {
+            return Ok(event);
+        }
+        let result = match self.phase {
+            Phase::Finished => return Err(ConnectionError::RequestsDone),
+            Phase::Disconnected => self.connect().await,
+            Phase::Connected { .. } => self.run().await,
+        };
+        if let Err(error) = &result {
+            self.handle_error(error);
+        }
+        result
+    }
+
+    /// Drops the connection and queues unfinished work for replay on the next connection.
+    pub fn clean(&mut self) {
+        if matches!(self.phase, Phase::Connected { .. }) {
+            self.phase = Phase::Disconnected;
+        }
+        let replay = self.state.take_replay();
+        for envelope in replay.into_iter().rev() {
+            self.pending.push_front(Pending { envelope, replay: true });
+        }
+    }
+
+    /// Requests waiting in the loop for (re)transmission.
+    pub fn pending_len(&self) -> usize {
+        self.pending.len()
+    }
+
+    /// True when no request waits in the loop.
+    pub fn pending_is_empty(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    /// A copy of the network options.
+    pub fn network_options(&self) -> NetworkOptions {
+        self.network_options.clone()
+    }
+
+    /// Replaces the network options used from the next connection on.
+    pub fn set_network_options(&mut self, options: NetworkOptions) -> &mut Self {
+        self.network_options = options;
+        self
+    }
+
+    fn handle_error(&mut self, error: &ConnectionError) {
+        match error {
+            ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout => self.finish(),
+            _ => self.clean(),
+        }
+    }
+
+    /// Ends the loop for good: drops the connection and every unprocessed request, whose
+    /// notices then report that the event loop is gone.
+    fn finish(&mut self) {
+        self.phase = Phase::Finished;
+        self.pending.clear();
+        // Dropping the receivers makes every later client call fail as disconnected.
+        self.requests = request_channels(Some(0)).1;
+        self.own_senders = None;
+    }
+
+    async fn connect(&mut self) -> Result<Event, ConnectionError> {
+        self.mqtt_options.validate()?;
+        if self.requests.immediate.try_recv().is_ok() {
+            self.finish();
+            return Err(ConnectionError::RequestsDone);
+        }
+        let timeout = Duration::from_secs(self.network_options.connection_timeout());
+        let handshake = handshake(&self.mqtt_options, &self.network_options);
+        let (network, connack) = time::timeout(timeout, handshake)
+            .await
+            .map_err(|_| ConnectionError::NetworkTimeout)??;
+        if self.mqtt_options.clean_session() && connack.session_present {
+            return Err(ConnectionError::SessionStateMismatch {
+                clean_session: true,
+                session_present: true,
+            });
+        }
+        if !connack.session_present {
+            self.forget_session();
+        }
+        let keepalive = KeepAlive::new(self.mqtt_options.keep_alive(), Instant::now());
+        self.phase = Phase::Connected { network, keepalive };
+        Ok(Event::Incoming(Packet::ConnAck(connack)))
+    }
+
+    /// The broker has no session for us: work written on an earlier connection cannot resume.
+    /// Tracked requests fail with `SessionReset`; untracked publishes and subscriptions are sent
+    /// again as new requests (at-least-once), and replayed PUBRELs are dropped.
+    fn forget_session(&mut self) {
+        self.state.handle_session_present(false);
+        for item in std::mem::take(&mut self.pending) {
+            if !item.replay {
+                self.pending.push_back(item);
+            } else if item.envelope.notice.is_some() {
+                item.envelope.fail(NoticeFailureReason::SessionReset);
+            } else if let Some(envelope) = restart_request(item.envelope) {
+                self.pending.push_back(Pending { envelope, replay: false });
+            }
+        }
+    }
+
+    async fn run(&mut self) -> Result<Event, ConnectionError> {
+        loop {
+            if let Some(event) = self.state.events.pop_front() {
+                return Ok(event);
+            }
+            let now = Instant::now();
+            if let Ok(envelope) = self.requests.immediate.try_recv() {
+                return self.disconnect_now(envelope).await;
+            }
+            self.handle_timeout(now)?;
+            self.flush(now).await?;
+            if let Some(event) = self.state.events.pop_front() {
+                return Ok(event);
+            }
+            if self.is_drain_complete() {
+                return self.send_disconnect().await;
+            }
+            if self.is_requests_done() {
+                return Err(ConnectionError::RequestsDone);
+            }
+            match self.wait(now).await {
+                Wake::Request(request) => self.handle_requests(request?, now)?,
+                Wake::Immediate(envelope) => return self.disconnect_now(envelope).await,
+                Wake::Packet(packet) => self.handle_packets(packet?)?,
+                Wake::Timer => {}
+            }
+        }
+    }
+
+    /// Waits for the next request, packet or deadline. Cancel safe.
+    async fn wait(&mut self, now: Instant) -> Wake {
+        let Phase::Connected { network, keepalive } = &mut self.phase else {
+            return Wake::Packet(Err(ConnectionError::ConnectionClosed));
+        };
+        let deadline = earliest(keepalive.poll_timeout(), self.shutdown.deadline());
+        let gate = Gate {
+            publish: self.shutdown == Shutdown::Running && !self.state.is_publish_window_full(),
+            control: self.shutdown == Shutdown::Running,
+        };
+        let throttle = self.mqtt_options.pending_throttle();
+        tokio::select! {
+            request = next_request(&mut self.pending, &self.requests, gate, throttle) => Wake::Request(request),
+            Ok(envelope) = self.requests.immediate.recv_async() => Wake::Immediate(envelope),
+            packet = network.read() => Wake::Packet(packet),
+            () = sleep_until(deadline, now) => Wake::Timer,
+        }
+    }
+
+    /// Handles `first` and then up to a batch of requests that are ready without waiting.
+    fn handle_requests(&mut self, first: Pending, now: Instant) -> Result<(), ConnectionError> {
+        self.handle_request(first, now)?;
+        let batch = match self.mqtt_options.max_request_batch() {
+            0 => DEFAULT_REQUEST_BATCH,
+            n => n,
+        };
+        for _ in 1..batch {
+            let gate = Gate {
+                publish: self.shutdown == Shutdown::Running && !self.state.is_publish_window_full(),
+                control: self.shutdown == Shutdown::Running,
+            };
+            let Some(next) = try_next_request(&mut self.pending, &self.requests, gate) else {
+                break;
+            };
+            self.handle_request(next, now)?;
+        }
+        Ok(())
+    }
+
+    fn handle_request(&mut self, item: Pending, now: Instant) -> Result<(), ConnectionError> {
+        let Envelope { request, notice } = item.envelope;
+        match request {
+            Request::Disconnect(_) => self.begin_drain(None),
+            Request::DisconnectWithTimeout(_, timeout) => self.begin_drain(Some(now + timeout)),
+            request => {
+                if let Some(packet) = self.state.outgoing_request(request, notice)? {
+                    self.network()?.write(&packet)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Handles `first` and every further packet already whole in the read buffer, up to a batch.
+    fn handle_packets(&mut self, first: Packet) -> Result<(), ConnectionError> {
+        let mut packet = first;
+        for _ in 0..READ_BATCH {
+            if let (Packet::PingResp, Phase::Connected { keepalive, .. }) = (&packet, &mut self.phase) {
+                keepalive.handle_pingresp();
+            }
+            if let Some(reply) = self.state.handle_incoming_packet(packet)? {
+                self.network()?.write(&reply)?;
+            }
+            match self.network()?.read_buffered()? {
+                Some(next) => packet = next,
+                None => break,
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends a PINGREQ when one is due; fails when the previous one went unanswered, or when
+    /// a graceful disconnect ran out of time.
+    fn handle_timeout(&mut self, now: Instant) -> Result<(), ConnectionError> {
+        if self.shutdown.deadline().is_some_and(|deadline| deadline <= now) {
+            return Err(ConnectionError::DisconnectTimeout);
+        }
+        let Phase::Connected { keepalive, .. } = &mut self.phase else {
+            return Ok(());
+        };
+        if keepalive.handle_timeout(now)?.is_some() {
+            self.write_control(Packet::PingReq, Outgoing::PingReq)?;
+        }
+        Ok(())
+    }
+
+    /// Flushes encoded packets, bounded by the connection timeout. Cancel safe.
+    async fn flush(&mut self, now: Instant) -> Result<(), ConnectionError> {
+        let timeout = Duration::from_secs(self.network_options.connection_timeout());
+        let Phase::Connected { network, keepalive } = &mut self.phase else {
+            return Ok(());
+        };
+        if !network.has_unflushed() {
+            return Ok(());
+        }
+        match time::timeout(timeout, network.flush()).await {
+            Ok(Ok(())) => {
+                keepalive.handle_transmit(now);
+                self.state.handle_flushed();
+                Ok(())
+            }
+            Ok(Err(error)) => {
+                self.state.handle_flush_failed();
+                Err(error.into())
+            }
+            Err(_) => {
+                self.state.handle_flush_failed();
+                Err(ConnectionError::FlushTimeout)
+            }
+        }
+    }
+
+    /// Starts a graceful disconnect: publishes already accepted are finished first.
+    fn begin_drain(&mut self, deadline: Option<Instant>) {
+        self.shutdown = Shutdown::Draining { deadline };
+        // Everything in the publish lane was accepted before the disconnect request.
+        while let Ok(envelope) = self.requests.publish.try_recv() {
+            self.pending.push_back(Pending { envelope, replay: false });
+        }
+    }
+
+    fn is_drain_complete(&self) -> bool {
+        matches!(self.shutdown, Shutdown::Draining { .. })
+            && self.pending.is_empty()
+            && self.state.is_drained()
+    }
+
+    /// True when every client is gone and nothing is left to finish.
+    fn is_requests_done(&self) -> bool {
+        let lane_done = |lane: &flume::Receiver<Envelope>| lane.is_disconnected() && lane.is_empty();
+        self.own_senders.is_none()
+            && self.shutdown == Shutdown::Running
+            && lane_done(&self.requests.publish)
+            && lane_done(&self.requests.control)
+            && self.pending.is_empty()
+            && self.state.is_drained()
+    }
+
+    /// `disconnect_now`: DISCONNECT at once; unresolved work is abandoned and its notices fail.
+    async fn disconnect_now(&mut self, _request: Envelope) -> Result<Event, ConnectionError> {
+        self.state.drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset);
+        self.send_disconnect().await
+    }
+
+    /// Writes and flushes DISCONNECT, then ends the loop.
+    async fn send_disconnect(&mut self) -> Result<Event, ConnectionError> {
+        self.write_control(Packet::Disconnect, Outgoing::Disconnect)?;
+        let flushed = self.flush(Instant::now()).await;
+        self.finish();
+        flushed?;
+        self.state.events.pop_front().ok_or(ConnectionError::RequestsDone)
+    }
+
+    /// Writes a packet the loop itself originates (PINGREQ, DISCONNECT) and reports it.
+    fn write_control(&mut self, packet: Packet, event: Outgoing) -> Result<(), ConnectionError> {
+        self.network()?.write(&packet)?;
+        self.state.events.push_back(Event::Outgoing(event));
+        Ok(())
+    }
+
+    fn network(&mut self) -> Result<&mut Network, ConnectionError> {
+        match &mut self.phase {
+            Phase::Connected { network, .. } => Ok(network),
+            _ => Err(ConnectionError::ConnectionClosed),
+        }
+    }
+}
+
+impl Shutdown {
+    const fn deadline(self) -> Option<Instant> {
+        match self {
+            Self::Running => None,
+            Self::Draining { deadline } => deadline,
+        }
+    }
+}
+
+/// Which request lanes may be read now.
+#[derive(Debug, Clone, Copy)]
+struct Gate {
+    publish: bool,
+    control: bool,
+}
+
+/// True when `request` must wait for room in the in-flight window.
+fn needs_window(request: &Request) -> bool {
+    matches!(request, Request::Publish(publish) if publish.qos != QoS::AtMostOnce)
+}
+
+/// Takes the next request without waiting: pending work first (in order), then the lanes.
+fn try_next_request(
+    pending: &mut VecDeque<Pending>,
+    lanes: &RequestReceivers,
+    gate: Gate,
+) -> Option<Pending> {
+    if let Some(front) = pending.front() {
+        let blocked = !gate.publish && needs_window(&front.envelope.request);
+        let draining = !gate.control;
+        return if blocked && !draining { None } else { pending.pop_front() };
+    }
+    let take = |lane: &flume::Receiver<Envelope>| lane.try_recv().ok();
+    let envelope = gate
+        .control
+        .then(|| take(&lanes.control))
+        .flatten()
+        .or_else(|| gate.publish.then(|| take(&lanes.publish)).flatten())?;
+    Some(Pending { envelope, replay: false })
+}
+
+/// Waits for the next request. Pending work goes first, paced by the pending throttle.
+async fn next_request(
+    pending: &mut VecDeque<Pending>,
+    lanes: &RequestReceivers,
+    gate: Gate,
+    throttle: Duration,
+) -> Result<Pending, ConnectionError> {
+    if !pending.is_empty() {
+        if needs_window(&pending[0].envelope.request) && !gate.publish {
+            return std::future::pending().await;
+        }
+        time::sleep(throttle).await;
+        return pending.pop_front().ok_or(ConnectionError::RequestsDone);
+    }
+    let open = |on: bool, lane: &flume::Receiver<Envelope>| on && !(lane.is_disconnected() && lane.is_empty());
+    let envelope = match (open(gate.control, &lanes.control), open(gate.publish, &lanes.publish)) {
+        (false, false) => std::future::pending().await,
+        (true, false) => lanes.control.recv_async().await,
+        (false, true) => lanes.publish.recv_async().await,
+        (true, true) => tokio::select! {
+            envelope = lanes.control.recv_async() => envelope,
+            envelope = lanes.publish.recv_async() => envelope,
+        },
+    };
+    // A lane that closed while we waited is seen closed on the next iteration.
+    let envelope = envelope.map_err(|_| ConnectionError::RequestsDone)?;
+    Ok(Pending { envelope, replay: false })
+}
+
+async fn sleep_until(deadline: Option<Instant>, now: Instant) {
+    match deadline {
+        Some(deadline) if deadline > now => time::sleep_until(deadline).await,
+        Some(_) => {}
+        None => std::future::pending().await,
+    }
+}
+
+fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
+    match (a, b) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Opens the transport and exchanges CONNECT/CONNACK.
+async fn handshake(
+    options: &MqttOptions,
+    network_options: &NetworkOptions,
+) -> Result<(Network, ConnAck), ConnectionError> {
+    let stream = transport::connect(options, network_options).await?;
+    let mut network = Network::new(
+        stream,
+        options.max_incoming_packet_size(),
+        options.max_outgoing_packet_size(),
+    );
+    network.write(&Packet::Connect(build_connect(options)))?;
+    network.flush().await?;
+    match network.read().await? {
+        Packet::ConnAck(connack) if connack.code == ConnectReturnCode::Success => Ok((network, connack)),
+        Packet::ConnAck(connack) => Err(ConnectionError::ConnectionRefused(connack.code)),
+        other => Err(ConnectionError::NotConnAck(Box::new(other))),
+    }
+}
+
+/// Turns untracked work of a lost session into a new request; replayed PUBRELs are dropped.
+fn restart_request(envelope: Envelope) -> Option<Envelope> {
+    let request = match envelope.request {
+        Request::Publish(mut publish) => {
+            publish.pkid = 0;
+            publish.dup = false;
+            Request::Publish(publish)
+        }
+        Request::Subscribe(mut subscribe) => {
+            subscribe.pkid = 0;
+            Request::Subscribe(subscribe)
+        }
+        Request::Unsubscribe(mut unsubscribe) => {
+            unsubscribe.pkid = 0;
+            Request::Unsubscribe(unsubscribe)
+        }
+        _ => return None,
+    };
+    Some(Envelope { request, notice: None })
+}

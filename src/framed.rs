@@ -1,0 +1,95 @@
+//! [`Network`]: the read buffer and decode loop that turns bytes into packets, and the write
+//! buffer that batches encoded packets until a flush. Knows nothing of `MqttState`.
+
+use std::io;
+
+use bytes::BytesMut;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::mqttbytes::{Error as CodecError, Packet};
+use crate::transport::Stream;
+use crate::ConnectionError;
+
+/// Smallest read reservation, so small packets are read in few system calls.
+const READ_CHUNK_BYTES: usize = 4 * 1024;
+
+/// A connected transport with MQTT framing on top.
+#[derive(Debug)]
+pub(crate) struct Network {
+    stream: Stream,
+    read: BytesMut,
+    write: BytesMut,
+    max_incoming_size: usize,
+    max_outgoing_size: usize,
+}
+
+impl Network {
+    /// Wraps a connected stream; buffers are allocated on first use.
+    pub(crate) fn new(stream: Stream, max_incoming_size: usize, max_outgoing_size: usize) -> Self {
+        Self {
+            stream,
+            read: BytesMut::new(),
+            write: BytesMut::new(),
+            max_incoming_size,
+            max_outgoing_size,
+        }
+    }
+
+    /// Reads the next packet, waiting for the network when no whole frame is buffered.
+    ///
+    /// Cancel safe: bytes read so far stay in the buffer and a frame is consumed only whole.
+    pub(crate) async fn read(&mut self) -> Result<Packet, ConnectionError> {
+        loop {
+            let needed = match Packet::read(&mut self.read, self.max_incoming_size) {
+                Ok(packet) => return Ok(packet),
+                Err(CodecError::InsufficientBytes(needed)) => needed,
+                Err(error) => return Err(ConnectionError::Decode(error)),
+            };
+            self.read.reserve(needed.max(READ_CHUNK_BYTES));
+            if self.stream.read_buf(&mut self.read).await? == 0 {
+                return Err(self.closed_error());
+            }
+        }
+    }
+
+    /// Returns a packet that is already whole in the read buffer, without waiting.
+    pub(crate) fn read_buffered(&mut self) -> Result<Option<Packet>, ConnectionError> {
+        match Packet::read(&mut self.read, self.max_incoming_size) {
+            Ok(packet) => Ok(Some(packet)),
+            Err(CodecError::InsufficientBytes(_)) => Ok(None),
+            Err(error) => Err(ConnectionError::Decode(error)),
+        }
+    }
+
+    /// Encodes `packet` into the write buffer; nothing reaches the network until [`Self::flush`].
+    pub(crate) fn write(&mut self, packet: &Packet) -> Result<usize, ConnectionError> {
+        packet
+            .write(&mut self.write, self.max_outgoing_size)
+            .map_err(ConnectionError::Encode)
+    }
+
+    /// True when encoded bytes wait for a flush.
+    pub(crate) fn has_unflushed(&self) -> bool {
+        !self.write.is_empty()
+    }
+
+    /// Writes every buffered byte to the stream and flushes it.
+    ///
+    /// Cancel safe: bytes are removed from the buffer only once written, so a later
+    /// flush continues where a cancelled one stopped.
+    pub(crate) async fn flush(&mut self) -> io::Result<()> {
+        while !self.write.is_empty() {
+            if self.stream.write_buf(&mut self.write).await? == 0 {
+                return Err(io::ErrorKind::WriteZero.into());
+            }
+        }
+        self.stream.flush().await
+    }
+
+    fn closed_error(&self) -> ConnectionError {
+        match self.read.len() {
+            0 => ConnectionError::ConnectionClosed,
+            buffered => ConnectionError::TruncatedPacket { buffered },
+        }
+    }
+}

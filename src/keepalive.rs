@@ -1,0 +1,199 @@
+//! The keep-alive clock, pure: given `now`, when a PINGREQ is due and when a PINGRESP is
+//! overdue. It never reads the clock or sleeps; the event loop sleeps until `poll_timeout()`.
+//!
+//! A PINGREQ is due when nothing was *transmitted* for the keep-alive interval
+//! ([MQTT-3.1.2-23]); reads do not postpone it. A PINGRESP is overdue half an interval after
+//! its PINGREQ, so a silent broker is detected 1.5 × keep-alive after the last transmission.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::mqttbytes::Packet;
+use crate::state::StateError;
+
+/// Whether a PINGREQ is outstanding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PingState {
+    /// No PINGREQ outstanding.
+    Idle,
+    /// A PINGREQ was sent and its PINGRESP has not arrived.
+    AwaitingResponse {
+        /// When the PINGREQ was handed to the network.
+        sent_at: Instant,
+    },
+}
+
+/// Keep-alive deadlines of one connection (quinn's `handle_timeout` / `poll_timeout`).
+#[derive(Debug, Clone)]
+pub(crate) struct KeepAlive {
+    /// The negotiated keep-alive; zero disables pings.
+    interval: Duration,
+    /// The last time anything was written to the network.
+    last_transmit: Instant,
+    ping: PingState,
+}
+
+impl KeepAlive {
+    /// A clock for a connection established at `now` (the CONNECT counts as a transmission).
+    pub(crate) const fn new(interval: Duration, now: Instant) -> Self {
+        Self {
+            interval,
+            last_transmit: now,
+            ping: PingState::Idle,
+        }
+    }
+
+    /// How long a PINGRESP may take: half the keep-alive interval.
+    fn response_timeout(&self) -> Duration {
+        self.interval / 2
+    }
+
+    /// The next deadline: when a PINGREQ falls due, or when the outstanding PINGRESP is
+    /// overdue. `None` when keep-alive is disabled.
+    pub(crate) fn poll_timeout(&self) -> Option<Instant> {
+        if self.interval.is_zero() {
+            return None;
+        }
+        Some(match self.ping {
+            PingState::Idle => self.last_transmit + self.interval,
+            PingState::AwaitingResponse { sent_at } => sent_at + self.response_timeout(),
+        })
+    }
+
+    /// Advances the clock to `now`: `Some(PingReq)` to send when a ping is due (the ping is
+    /// taken as sent at `now`), `None` when nothing is due yet.
+    ///
+    /// # Errors
+    /// [`StateError::AwaitPingResp`] when the outstanding PINGREQ got no PINGRESP in time.
+    pub(crate) fn handle_timeout(&mut self, now: Instant) -> Result<Option<Packet>, StateError> {
+        let Some(deadline) = self.poll_timeout() else {
+            return Ok(None);
+        };
+        if now < deadline {
+            return Ok(None);
+        }
+        match self.ping {
+            PingState::AwaitingResponse { .. } => Err(StateError::AwaitPingResp),
+            PingState::Idle => {
+                self.ping = PingState::AwaitingResponse { sent_at: now };
+                self.last_transmit = now;
+                Ok(Some(Packet::PingReq))
+            }
+        }
+    }
+
+    /// Something was written to the network at `now`: the next ping is due an interval later.
+    pub(crate) fn handle_transmit(&mut self, now: Instant) {
+        self.last_transmit = self.last_transmit.max(now);
+    }
+
+    /// A PINGRESP arrived.
+    pub(crate) const fn handle_pingresp(&mut self) {
+        self.ping = PingState::Idle;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn secs(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    #[test]
+    fn idle_connection_pings_after_one_interval() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start);
+        assert_eq!(keepalive.poll_timeout(), Some(start + secs(10)));
+        assert_eq!(keepalive.handle_timeout(start + secs(9)), Ok(None));
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(10)),
+            Ok(Some(Packet::PingReq))
+        );
+    }
+
+    #[test]
+    fn transmission_postpones_the_ping() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start);
+        keepalive.handle_transmit(start + secs(6));
+        assert_eq!(keepalive.poll_timeout(), Some(start + secs(16)));
+        assert_eq!(keepalive.handle_timeout(start + secs(10)), Ok(None));
+    }
+
+    #[test]
+    fn outstanding_ping_deadline_is_half_an_interval() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start);
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(10)),
+            Ok(Some(Packet::PingReq))
+        );
+        assert_eq!(keepalive.poll_timeout(), Some(start + secs(15)));
+        assert_eq!(keepalive.handle_timeout(start + secs(14)), Ok(None));
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(15)),
+            Err(StateError::AwaitPingResp)
+        );
+    }
+
+    #[test]
+    fn transmissions_do_not_excuse_a_missing_pingresp() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start);
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(10)),
+            Ok(Some(Packet::PingReq))
+        );
+        keepalive.handle_transmit(start + secs(12));
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(15)),
+            Err(StateError::AwaitPingResp)
+        );
+    }
+
+    #[test]
+    fn pingresp_returns_to_pinging_an_interval_after_the_last_transmission() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start);
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(10)),
+            Ok(Some(Packet::PingReq))
+        );
+        keepalive.handle_pingresp();
+        assert_eq!(keepalive.poll_timeout(), Some(start + secs(20)));
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(20)),
+            Ok(Some(Packet::PingReq))
+        );
+    }
+
+    #[test]
+    fn zero_interval_never_pings() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(Duration::ZERO, start);
+        assert_eq!(keepalive.poll_timeout(), None);
+        assert_eq!(keepalive.handle_timeout(start + secs(3600)), Ok(None));
+    }
+
+    #[test]
+    fn late_timeout_sends_one_ping_then_waits_from_that_moment() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start);
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(30)),
+            Ok(Some(Packet::PingReq))
+        );
+        assert_eq!(keepalive.poll_timeout(), Some(start + secs(35)));
+    }
+
+    #[test]
+    fn transmit_in_the_past_does_not_move_the_clock_back() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start + secs(5));
+        keepalive.handle_transmit(start);
+        assert_eq!(keepalive.poll_timeout(), Some(start + secs(15)));
+    }
+}

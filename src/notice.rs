@@ -1,0 +1,443 @@
+//! Tracked notices: the handles a `*_tracked` call returns, their results and errors, and
+//! the sender halves that travel with a request through the event loop and [`MqttState`].
+//! A notice is resolved by a one-shot send that never waits; it knows nothing of the network.
+//!
+//! [`MqttState`]: crate::MqttState
+
+use std::fmt;
+
+use crate::mqttbytes::{PubAck, PubComp, QoS, SubAck, SubscribeReasonCode, UnsubAck};
+
+/// How a tracked publish ended successfully.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PublishResult {
+    /// QoS 0: the publish was written and the network flushed.
+    Qos0Flushed,
+    /// QoS 1: the broker's PUBACK.
+    Qos1(PubAck),
+    /// QoS 2: the broker's PUBCOMP, which ends the four-step exchange.
+    Qos2Completed(PubComp),
+}
+
+impl PublishResult {
+    /// The QoS level of the publish this result belongs to.
+    pub const fn qos(&self) -> QoS {
+        match self {
+            Self::Qos0Flushed => QoS::AtMostOnce,
+            Self::Qos1(_) => QoS::AtLeastOnce,
+            Self::Qos2Completed(_) => QoS::ExactlyOnce,
+        }
+    }
+}
+
+/// Why a tracked publish did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PublishNoticeError {
+    /// The event loop dropped the notice sender (loop dropped, or request abandoned).
+    #[error("event loop dropped notice sender")]
+    Recv,
+    /// The broker lost the session, so the publish will never be acknowledged.
+    #[error("message dropped due to session reset")]
+    SessionReset,
+    /// The QoS 0 publish was written but the flush failed, or the connection ended first.
+    #[error("qos0 publish was not flushed to the network")]
+    Qos0NotFlushed,
+}
+
+/// Why a tracked subscribe did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SubscribeNoticeError {
+    /// The event loop dropped the notice sender.
+    #[error("event loop dropped notice sender")]
+    Recv,
+    /// The broker lost the session, so the subscribe will never be acknowledged.
+    #[error("message dropped due to session reset")]
+    SessionReset,
+    /// The SUBACK refused filters (only from the `wait_completion*` methods): the failing codes.
+    #[error("v4 suback returned {} failing return codes", .0.len())]
+    V4SubAckFailure(Vec<SubscribeReasonCode>),
+}
+
+/// Why a tracked unsubscribe did not complete.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum UnsubscribeNoticeError {
+    /// The event loop dropped the notice sender.
+    #[error("event loop dropped notice sender")]
+    Recv,
+    /// The broker lost the session, so the unsubscribe will never be acknowledged.
+    #[error("message dropped due to session reset")]
+    SessionReset,
+}
+
+/// Why tracked work held by the client is failed in bulk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum NoticeFailureReason {
+    /// The broker answered `session_present = false` or the session was reset locally.
+    SessionReset,
+}
+
+/// An error type a notice can end with: it knows its `Recv` and bulk-failure variants.
+pub(crate) trait NoticeError {
+    /// The variant for a dropped sender.
+    fn recv() -> Self;
+    /// The variant for a bulk failure.
+    fn from_reason(reason: NoticeFailureReason) -> Self;
+}
+
+macro_rules! notice_error {
+    ($error:ident) => {
+        impl NoticeError for $error {
+            fn recv() -> Self {
+                Self::Recv
+            }
+            fn from_reason(reason: NoticeFailureReason) -> Self {
+                match reason {
+                    NoticeFailureReason::SessionReset => Self::SessionReset,
+                }
+            }
+        }
+    };
+}
+
+notice_error!(PublishNoticeError);
+notice_error!(SubscribeNoticeError);
+notice_error!(UnsubscribeNoticeError);
+
+/// The sender half of one notice. Resolving consumes it; a send to a dropped receiver is
+/// ignored, so an abandoned notice changes nothing on the wire.
+pub(crate) struct NoticeSender<T, E>(flume::Sender<Result<T, E>>);
+
+impl<T, E: NoticeError> NoticeSender<T, E> {
+    /// Completes the notice. Never waits: the channel has room for exactly this one value.
+    pub(crate) fn resolve(self, result: Result<T, E>) {
+        let _ = self.0.try_send(result);
+    }
+
+    /// Fails the notice for a bulk reason such as a session reset.
+    pub(crate) fn fail(self, reason: NoticeFailureReason) {
+        self.resolve(Err(E::from_reason(reason)));
+    }
+}
+
+impl<T, E> fmt::Debug for NoticeSender<T, E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("NoticeSender")
+    }
+}
+
+/// Sender half of a [`PublishNotice`].
+pub(crate) type PublishNoticeTx = NoticeSender<PublishResult, PublishNoticeError>;
+/// Sender half of a [`SubscribeNotice`].
+pub(crate) type SubscribeNoticeTx = NoticeSender<SubAck, SubscribeNoticeError>;
+/// Sender half of an [`UnsubscribeNotice`].
+pub(crate) type UnsubscribeNoticeTx = NoticeSender<UnsubAck, UnsubscribeNoticeError>;
+
+/// The sender half stored beside a request, whichever kind of notice it completes.
+#[derive(Debug)]
+pub(crate) enum NoticeTx {
+    /// Completes a [`PublishNotice`].
+    Publish(PublishNoticeTx),
+    /// Completes a [`SubscribeNotice`].
+    Subscribe(SubscribeNoticeTx),
+    /// Completes an [`UnsubscribeNotice`].
+    Unsubscribe(UnsubscribeNoticeTx),
+}
+
+impl NoticeTx {
+    /// Fails the notice, whatever its kind, for `reason`.
+    pub(crate) fn fail(self, reason: NoticeFailureReason) {
+        match self {
+            Self::Publish(tx) => tx.fail(reason),
+            Self::Subscribe(tx) => tx.fail(reason),
+            Self::Unsubscribe(tx) => tx.fail(reason),
+        }
+    }
+}
+
+/// The receiving half shared by the three public notice types.
+struct Waiter<T, E> {
+    rx: flume::Receiver<Result<T, E>>,
+    /// A result already taken by [`Waiter::try_wait`], kept for later waits.
+    taken: Option<Result<T, E>>,
+}
+
+impl<T: Clone, E: NoticeError + Clone> Waiter<T, E> {
+    fn pair() -> (NoticeSender<T, E>, Self) {
+        let (tx, rx) = flume::bounded(1);
+        (NoticeSender(tx), Self { rx, taken: None })
+    }
+
+    fn wait(self) -> Result<T, E> {
+        match self.taken {
+            Some(result) => result,
+            None => self.rx.recv().unwrap_or_else(|_| Err(E::recv())),
+        }
+    }
+
+    async fn wait_async(self) -> Result<T, E> {
+        match self.taken {
+            Some(result) => result,
+            None => self
+                .rx
+                .recv_async()
+                .await
+                .unwrap_or_else(|_| Err(E::recv())),
+        }
+    }
+
+    fn try_wait(&mut self) -> Option<Result<T, E>> {
+        if self.taken.is_none() {
+            self.taken = match self.rx.try_recv() {
+                Ok(result) => Some(result),
+                Err(flume::TryRecvError::Disconnected) => Some(Err(E::recv())),
+                Err(flume::TryRecvError::Empty) => None,
+            };
+        }
+        self.taken.clone()
+    }
+}
+
+macro_rules! notice {
+    ($(#[$doc:meta])* $name:ident, $tx:ident, $ok:ty, $error:ty) => {
+        $(#[$doc])*
+        ///
+        /// Every wait works inside or outside a tokio runtime; the blocking `wait` never
+        /// panics (it blocks the calling thread). If the event loop is dropped before the
+        /// outcome is known, the wait ends with the `Recv` error.
+        pub struct $name(Waiter<$ok, $error>);
+
+        impl $name {
+            /// A connected sender and notice.
+            pub(crate) fn new() -> ($tx, Self) {
+                let (tx, waiter) = Waiter::pair();
+                (tx, Self(waiter))
+            }
+
+            /// Blocks the current thread until the outcome is known.
+            ///
+            /// # Errors
+            /// The request failed, or the event loop dropped it (`Recv`).
+            pub fn wait(self) -> Result<$ok, $error> {
+                self.0.wait()
+            }
+
+            /// Waits asynchronously until the outcome is known.
+            ///
+            /// # Errors
+            /// The request failed, or the event loop dropped it (`Recv`).
+            pub async fn wait_async(self) -> Result<$ok, $error> {
+                self.0.wait_async().await
+            }
+
+            /// The outcome if it is already known, without consuming the notice; later waits
+            /// return the same outcome.
+            pub fn try_wait(&mut self) -> Option<Result<$ok, $error>> {
+                self.0.try_wait()
+            }
+        }
+
+        impl fmt::Debug for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($name)).finish_non_exhaustive()
+            }
+        }
+    };
+}
+
+notice!(
+    /// Resolves when a tracked publish completes: flushed (QoS 0), PUBACK (QoS 1) or PUBCOMP (QoS 2).
+    PublishNotice, PublishNoticeTx, PublishResult, PublishNoticeError
+);
+notice!(
+    /// Resolves with the SUBACK of a tracked subscribe (refused filters included).
+    SubscribeNotice, SubscribeNoticeTx, SubAck, SubscribeNoticeError
+);
+notice!(
+    /// Resolves with the UNSUBACK of a tracked unsubscribe.
+    UnsubscribeNotice, UnsubscribeNoticeTx, UnsubAck, UnsubscribeNoticeError
+);
+
+impl PublishNotice {
+    /// Blocks until the publish completes, discarding the ack packet.
+    ///
+    /// # Errors
+    /// As [`PublishNotice::wait`].
+    pub fn wait_completion(self) -> Result<(), PublishNoticeError> {
+        self.wait().map(drop)
+    }
+
+    /// Waits asynchronously until the publish completes, discarding the ack packet.
+    ///
+    /// # Errors
+    /// As [`PublishNotice::wait_async`].
+    pub async fn wait_completion_async(self) -> Result<(), PublishNoticeError> {
+        self.wait_async().await.map(drop)
+    }
+}
+
+impl UnsubscribeNotice {
+    /// Blocks until the UNSUBACK arrives, discarding it.
+    ///
+    /// # Errors
+    /// As [`UnsubscribeNotice::wait`].
+    pub fn wait_completion(self) -> Result<(), UnsubscribeNoticeError> {
+        self.wait().map(drop)
+    }
+
+    /// Waits asynchronously until the UNSUBACK arrives, discarding it.
+    ///
+    /// # Errors
+    /// As [`UnsubscribeNotice::wait_async`].
+    pub async fn wait_completion_async(self) -> Result<(), UnsubscribeNoticeError> {
+        self.wait_async().await.map(drop)
+    }
+}
+
+impl SubscribeNotice {
+    /// Blocks until the SUBACK arrives; refused filters become an error.
+    ///
+    /// # Errors
+    /// As [`SubscribeNotice::wait`], plus [`SubscribeNoticeError::V4SubAckFailure`] with
+    /// the failing codes when the broker refused any filter.
+    pub fn wait_completion(self) -> Result<(), SubscribeNoticeError> {
+        self.wait().and_then(require_granted)
+    }
+
+    /// Waits asynchronously until the SUBACK arrives; refused filters become an error.
+    ///
+    /// # Errors
+    /// As [`SubscribeNotice::wait_completion`].
+    pub async fn wait_completion_async(self) -> Result<(), SubscribeNoticeError> {
+        self.wait_async().await.and_then(require_granted)
+    }
+}
+
+/// `Ok` when every filter was granted, else the failing return codes.
+fn require_granted(suback: SubAck) -> Result<(), SubscribeNoticeError> {
+    let failures: Vec<_> = suback
+        .return_codes
+        .into_iter()
+        .filter(|code| matches!(code, SubscribeReasonCode::Failure))
+        .collect();
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(SubscribeNoticeError::V4SubAckFailure(failures))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn publish_notice_resolved_before_wait_returns_the_result() {
+        let (tx, notice) = PublishNotice::new();
+        tx.resolve(Ok(PublishResult::Qos1(PubAck::new(7))));
+        assert_eq!(notice.wait(), Ok(PublishResult::Qos1(PubAck::new(7))));
+    }
+
+    #[test]
+    fn publish_notice_with_dropped_sender_fails_with_recv() {
+        let (tx, notice) = PublishNotice::new();
+        drop(tx);
+        assert_eq!(notice.wait(), Err(PublishNoticeError::Recv));
+    }
+
+    #[test]
+    fn resolving_a_dropped_notice_is_ignored() {
+        let (tx, notice) = SubscribeNotice::new();
+        drop(notice);
+        tx.fail(NoticeFailureReason::SessionReset);
+    }
+
+    #[test]
+    fn notice_tx_fail_maps_session_reset_for_every_kind() {
+        let (ptx, publish) = PublishNotice::new();
+        let (stx, subscribe) = SubscribeNotice::new();
+        let (utx, unsubscribe) = UnsubscribeNotice::new();
+        for tx in [
+            NoticeTx::Publish(ptx),
+            NoticeTx::Subscribe(stx),
+            NoticeTx::Unsubscribe(utx),
+        ] {
+            tx.fail(NoticeFailureReason::SessionReset);
+        }
+        assert_eq!(publish.wait(), Err(PublishNoticeError::SessionReset));
+        assert_eq!(subscribe.wait(), Err(SubscribeNoticeError::SessionReset));
+        assert_eq!(
+            unsubscribe.wait(),
+            Err(UnsubscribeNoticeError::SessionReset)
+        );
+    }
+
+    #[test]
+    fn try_wait_is_none_until_resolved_then_keeps_the_result() {
+        let (tx, mut notice) = UnsubscribeNotice::new();
+        assert_eq!(notice.try_wait(), None);
+        tx.resolve(Ok(UnsubAck::new(3)));
+        assert_eq!(notice.try_wait(), Some(Ok(UnsubAck::new(3))));
+        assert_eq!(notice.wait(), Ok(UnsubAck::new(3)));
+    }
+
+    #[test]
+    fn subscribe_wait_returns_suback_even_with_failure_codes() {
+        let suback = SubAck::new(
+            4,
+            vec![
+                SubscribeReasonCode::Failure,
+                SubscribeReasonCode::Success(QoS::AtLeastOnce),
+            ],
+        );
+        let (tx, notice) = SubscribeNotice::new();
+        tx.resolve(Ok(suback.clone()));
+        assert_eq!(notice.wait(), Ok(suback));
+    }
+
+    #[test]
+    fn subscribe_wait_completion_turns_failure_codes_into_error() {
+        let codes = vec![
+            SubscribeReasonCode::Success(QoS::AtMostOnce),
+            SubscribeReasonCode::Failure,
+            SubscribeReasonCode::Failure,
+        ];
+        let (tx, notice) = SubscribeNotice::new();
+        tx.resolve(Ok(SubAck::new(4, codes)));
+        assert_eq!(
+            notice.wait_completion(),
+            Err(SubscribeNoticeError::V4SubAckFailure(vec![
+                SubscribeReasonCode::Failure,
+                SubscribeReasonCode::Failure
+            ]))
+        );
+    }
+
+    #[test]
+    fn publish_result_reports_its_qos() {
+        assert_eq!(PublishResult::Qos0Flushed.qos(), QoS::AtMostOnce);
+        assert_eq!(PublishResult::Qos1(PubAck::new(1)).qos(), QoS::AtLeastOnce);
+        assert_eq!(
+            PublishResult::Qos2Completed(PubComp::new(1)).qos(),
+            QoS::ExactlyOnce
+        );
+    }
+
+    #[tokio::test]
+    async fn blocking_wait_inside_a_runtime_does_not_panic() {
+        let (tx, notice) = PublishNotice::new();
+        tx.resolve(Ok(PublishResult::Qos0Flushed));
+        assert_eq!(notice.wait_completion(), Ok(()));
+    }
+
+    #[tokio::test]
+    async fn wait_completion_async_after_sender_drop_is_recv() {
+        let (tx, notice) = PublishNotice::new();
+        let waiting = tokio::spawn(notice.wait_completion_async());
+        drop(tx);
+        assert!(matches!(waiting.await, Ok(Err(PublishNoticeError::Recv))));
+    }
+}

@@ -1,0 +1,501 @@
+//! Client configuration: [`MqttOptions`] with its setters, getters and validation, the
+//! CONNECT packet built from them, and the advisory client-id check.
+//! Pure code: it stores and checks values; it opens no socket and reads no clock.
+
+mod broker;
+mod builder;
+mod connect;
+mod error;
+mod network;
+#[cfg(test)]
+mod tests;
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::mqttbytes::{ConnectAuth, LastWill};
+
+pub use broker::{Broker, Transport};
+pub use builder::MqttOptionsBuilder;
+#[allow(unused_imports, reason = "used by the event loop when it connects")]
+pub(crate) use connect::build_connect;
+pub use connect::is_mqtt_minimum_client_id;
+pub use error::{ConfigError, OptionError};
+pub use network::NetworkOptions;
+
+/// Keep-alive interval of new options.
+const DEFAULT_KEEP_ALIVE_SECS: u16 = 60;
+/// Default limit for both incoming and outgoing packets (10 KiB).
+const DEFAULT_MAX_PACKET_SIZE_BYTES: usize = 10 * 1024;
+/// Requests a bounded client can queue before its calls wait.
+const DEFAULT_REQUEST_CHANNEL_CAPACITY: usize = 10;
+/// Outgoing QoS 1/2 publishes awaiting acknowledgement at once.
+const DEFAULT_INFLIGHT: u16 = 100;
+
+/// Who acknowledges incoming QoS 1/2 publishes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum AckMode {
+    /// The event loop sends PUBACK/PUBREC as soon as a publish arrives.
+    #[default]
+    Automatic,
+    /// The application acknowledges each publish with the client's `ack` call.
+    Manual,
+}
+
+/// Whether the broker keeps the session between connections (the CONNECT clean-session flag).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SessionMode {
+    /// `clean_session = true`: every connection starts a fresh session.
+    Clean,
+    /// `clean_session = false`: the broker resumes the session of the same client id.
+    Persistent,
+}
+
+/// Everything the client needs to connect and run a session.
+///
+/// Setters store any value and never panic; values that cannot work together are reported
+/// by [`validate`](Self::validate) (run by [`MqttOptionsBuilder::try_build`] and before
+/// connecting) or, immediately, by the `try_set_*` setters.
+///
+/// `Debug` never shows the password.
+#[derive(Clone)]
+pub struct MqttOptions {
+    broker: Broker,
+    transport: Transport,
+    keep_alive: Duration,
+    client_id: String,
+    clean_session: bool,
+    auth: ConnectAuth,
+    last_will: Option<LastWill>,
+    max_incoming_packet_size: usize,
+    max_outgoing_packet_size: usize,
+    request_channel_capacity: usize,
+    max_request_batch: usize,
+    read_batch_size: usize,
+    pending_throttle: Duration,
+    inflight: u16,
+    ack_mode: AckMode,
+    network: NetworkOptions,
+}
+
+impl MqttOptions {
+    /// Options for client `id` at `broker`, with the transport the broker kind implies.
+    ///
+    /// Defaults: keep-alive 60 s, clean session, no credentials and no will, 10 KiB
+    /// incoming and outgoing packet limits, request channel capacity 10, request batch 0
+    /// (one at a time), adaptive read batch (0), no pending throttle, 100 publishes in
+    /// flight, automatic acks and [`NetworkOptions::new`] (5 s connection timeout).
+    ///
+    /// # Examples
+    /// ```
+    /// use std::time::Duration;
+    /// use rumqttc::{MqttOptions, QoS, LastWill};
+    ///
+    /// let mut options = MqttOptions::new("sensor-17", "localhost");
+    /// options
+    ///     .set_keep_alive(30)
+    ///     .set_credentials("sensor-17", "secret")
+    ///     .set_last_will(LastWill::new("sensors/17/status", "offline", QoS::AtLeastOnce, true));
+    ///
+    /// assert_eq!(options.broker().tcp_address(), Some(("localhost", 1883)));
+    /// assert_eq!(options.keep_alive(), Duration::from_secs(30));
+    /// assert_eq!(options.validate(), Ok(()));
+    /// ```
+    pub fn new(id: impl Into<String>, broker: impl Into<Broker>) -> Self {
+        let broker = broker.into();
+        Self {
+            transport: broker.default_transport(),
+            broker,
+            keep_alive: Duration::from_secs(u64::from(DEFAULT_KEEP_ALIVE_SECS)),
+            client_id: id.into(),
+            clean_session: true,
+            auth: ConnectAuth::None,
+            last_will: None,
+            max_incoming_packet_size: DEFAULT_MAX_PACKET_SIZE_BYTES,
+            max_outgoing_packet_size: DEFAULT_MAX_PACKET_SIZE_BYTES,
+            request_channel_capacity: DEFAULT_REQUEST_CHANNEL_CAPACITY,
+            max_request_batch: 0,
+            read_batch_size: 0,
+            pending_throttle: Duration::ZERO,
+            inflight: DEFAULT_INFLIGHT,
+            ack_mode: AckMode::Automatic,
+            network: NetworkOptions::new(),
+        }
+    }
+
+    /// A builder starting from [`MqttOptions::new`]`(id, broker)`.
+    pub fn builder(id: impl Into<String>, broker: impl Into<Broker>) -> MqttOptionsBuilder {
+        MqttOptionsBuilder::new(id, broker)
+    }
+
+    /// The broker to connect to.
+    pub const fn broker(&self) -> &Broker {
+        &self.broker
+    }
+
+    /// Sets the transport; it must suit the broker kind (see [`validate`](Self::validate)).
+    pub fn set_transport(&mut self, transport: Transport) -> &mut Self {
+        self.transport = transport;
+        self
+    }
+
+    /// Sets the transport if it suits the broker kind.
+    ///
+    /// # Errors
+    /// [`ConfigError::BrokerTransportMismatch`], leaving the options unchanged.
+    pub fn try_set_transport(&mut self, transport: Transport) -> Result<&mut Self, ConfigError> {
+        if !self.broker.is_compatible(&transport) {
+            return Err(ConfigError::BrokerTransportMismatch);
+        }
+        Ok(self.set_transport(transport))
+    }
+
+    /// The transport (a clone).
+    pub fn transport(&self) -> Transport {
+        self.transport.clone()
+    }
+
+    /// Sets the keep-alive interval in seconds; 0 disables keep-alive pings.
+    pub const fn set_keep_alive(&mut self, secs: u16) -> &mut Self {
+        self.keep_alive = Duration::from_secs(secs as u64);
+        self
+    }
+
+    /// The keep-alive interval; zero means disabled.
+    pub const fn keep_alive(&self) -> Duration {
+        self.keep_alive
+    }
+
+    /// Sets the client id. An empty id with a persistent session is reported by
+    /// [`validate`](Self::validate).
+    pub fn set_client_id(&mut self, client_id: String) -> &mut Self {
+        self.client_id = client_id;
+        self
+    }
+
+    /// Sets the client id unless it is empty while the session is persistent.
+    ///
+    /// # Errors
+    /// [`ConfigError::PersistentSessionRequiresClientId`], leaving the options unchanged.
+    pub fn try_set_client_id(&mut self, client_id: String) -> Result<&mut Self, ConfigError> {
+        if client_id.is_empty() && !self.clean_session {
+            return Err(ConfigError::PersistentSessionRequiresClientId);
+        }
+        Ok(self.set_client_id(client_id))
+    }
+
+    /// The client id (a clone).
+    pub fn client_id(&self) -> String {
+        self.client_id.clone()
+    }
+
+    /// Sets the clean-session flag. `false` with an empty client id is reported by
+    /// [`validate`](Self::validate).
+    pub const fn set_clean_session(&mut self, clean_session: bool) -> &mut Self {
+        self.clean_session = clean_session;
+        self
+    }
+
+    /// Sets the clean-session flag unless that makes a persistent session without a client id.
+    ///
+    /// # Errors
+    /// [`ConfigError::PersistentSessionRequiresClientId`], leaving the options unchanged.
+    pub fn try_set_clean_session(&mut self, clean_session: bool) -> Result<&mut Self, ConfigError> {
+        if !clean_session && self.client_id.is_empty() {
+            return Err(ConfigError::PersistentSessionRequiresClientId);
+        }
+        Ok(self.set_clean_session(clean_session))
+    }
+
+    /// The clean-session flag.
+    pub const fn clean_session(&self) -> bool {
+        self.clean_session
+    }
+
+    /// Sets the session mode: `Clean` is `clean_session = true`, `Persistent` is `false`.
+    pub const fn set_session_mode(&mut self, mode: SessionMode) -> &mut Self {
+        self.set_clean_session(matches!(mode, SessionMode::Clean))
+    }
+
+    /// Sets the session mode, as [`try_set_clean_session`](Self::try_set_clean_session).
+    ///
+    /// # Errors
+    /// [`ConfigError::PersistentSessionRequiresClientId`] for `Persistent` with an empty
+    /// client id, leaving the options unchanged.
+    pub fn try_set_session_mode(&mut self, mode: SessionMode) -> Result<&mut Self, ConfigError> {
+        self.try_set_clean_session(matches!(mode, SessionMode::Clean))
+    }
+
+    /// The session mode the clean-session flag stands for.
+    pub const fn session_mode(&self) -> SessionMode {
+        if self.clean_session {
+            SessionMode::Clean
+        } else {
+            SessionMode::Persistent
+        }
+    }
+
+    /// Sets the credentials sent in CONNECT.
+    pub fn set_auth(&mut self, auth: ConnectAuth) -> &mut Self {
+        self.auth = auth;
+        self
+    }
+
+    /// Removes the credentials.
+    pub fn clear_auth(&mut self) -> &mut Self {
+        self.set_auth(ConnectAuth::None)
+    }
+
+    /// Sends a user name without a password.
+    pub fn set_username(&mut self, username: impl Into<String>) -> &mut Self {
+        self.set_auth(ConnectAuth::Username {
+            username: username.into(),
+        })
+    }
+
+    /// Sends a user name and a (binary) password.
+    pub fn set_credentials(
+        &mut self,
+        username: impl Into<String>,
+        password: impl Into<Bytes>,
+    ) -> &mut Self {
+        self.set_auth(ConnectAuth::UsernamePassword {
+            username: username.into(),
+            password: password.into(),
+        })
+    }
+
+    /// The credentials sent in CONNECT.
+    pub const fn auth(&self) -> &ConnectAuth {
+        &self.auth
+    }
+
+    /// Sets the will message the broker publishes if the client vanishes.
+    pub fn set_last_will(&mut self, will: LastWill) -> &mut Self {
+        self.last_will = Some(will);
+        self
+    }
+
+    /// The will message (a clone), if any.
+    pub fn last_will(&self) -> Option<LastWill> {
+        self.last_will.clone()
+    }
+
+    /// Sets the largest packet (whole frame, in bytes) the client accepts and sends.
+    ///
+    /// A larger incoming packet is refused from its fixed header and ends the connection;
+    /// a larger outgoing one is refused when submitted. 0 is reported by
+    /// [`validate`](Self::validate).
+    pub const fn set_max_packet_size(&mut self, incoming: usize, outgoing: usize) -> &mut Self {
+        self.max_incoming_packet_size = incoming;
+        self.max_outgoing_packet_size = outgoing;
+        self
+    }
+
+    /// Sets both packet-size limits unless one of them is 0.
+    ///
+    /// # Errors
+    /// [`ConfigError::MaxIncomingPacketSize`] or [`ConfigError::MaxOutgoingPacketSize`],
+    /// leaving the options unchanged.
+    pub fn try_set_max_packet_size(
+        &mut self,
+        incoming: usize,
+        outgoing: usize,
+    ) -> Result<&mut Self, ConfigError> {
+        if incoming == 0 {
+            return Err(ConfigError::MaxIncomingPacketSize);
+        }
+        if outgoing == 0 {
+            return Err(ConfigError::MaxOutgoingPacketSize);
+        }
+        Ok(self.set_max_packet_size(incoming, outgoing))
+    }
+
+    /// The incoming packet-size limit in bytes (the name the seed API uses).
+    pub const fn max_packet_size(&self) -> usize {
+        self.max_incoming_packet_size
+    }
+
+    /// The incoming packet-size limit in bytes.
+    pub const fn max_incoming_packet_size(&self) -> usize {
+        self.max_incoming_packet_size
+    }
+
+    /// The outgoing packet-size limit in bytes.
+    pub const fn max_outgoing_packet_size(&self) -> usize {
+        self.max_outgoing_packet_size
+    }
+
+    /// Sets how many requests a bounded client can queue before its calls wait.
+    pub const fn set_request_channel_capacity(&mut self, capacity: usize) -> &mut Self {
+        self.request_channel_capacity = capacity;
+        self
+    }
+
+    /// The request channel capacity.
+    pub const fn request_channel_capacity(&self) -> usize {
+        self.request_channel_capacity
+    }
+
+    /// Sets how many queued requests the event loop takes per iteration (0 acts as 1).
+    pub const fn set_max_request_batch(&mut self, max: usize) -> &mut Self {
+        self.max_request_batch = max;
+        self
+    }
+
+    /// The request batch size.
+    pub const fn max_request_batch(&self) -> usize {
+        self.max_request_batch
+    }
+
+    /// Sets how many already-received packets are handled per read (0 adapts to the load).
+    pub const fn set_read_batch_size(&mut self, size: usize) -> &mut Self {
+        self.read_batch_size = size;
+        self
+    }
+
+    /// The read batch size; 0 means adaptive.
+    pub const fn read_batch_size(&self) -> usize {
+        self.read_batch_size
+    }
+
+    /// Sets a pause between replayed requests after a reconnect.
+    pub const fn set_pending_throttle(&mut self, throttle: Duration) -> &mut Self {
+        self.pending_throttle = throttle;
+        self
+    }
+
+    /// The pause between replayed requests.
+    pub const fn pending_throttle(&self) -> Duration {
+        self.pending_throttle
+    }
+
+    /// Sets how many outgoing QoS 1/2 publishes may await acknowledgement at once.
+    /// 0 is reported by [`validate`](Self::validate).
+    pub const fn set_inflight(&mut self, inflight: u16) -> &mut Self {
+        self.inflight = inflight;
+        self
+    }
+
+    /// Sets the in-flight window unless it is 0.
+    ///
+    /// # Errors
+    /// [`ConfigError::Inflight`], leaving the options unchanged.
+    pub fn try_set_inflight(&mut self, inflight: u16) -> Result<&mut Self, ConfigError> {
+        if inflight == 0 {
+            return Err(ConfigError::Inflight);
+        }
+        Ok(self.set_inflight(inflight))
+    }
+
+    /// The in-flight window.
+    pub const fn inflight(&self) -> u16 {
+        self.inflight
+    }
+
+    /// Sets who acknowledges incoming QoS 1/2 publishes.
+    pub const fn set_ack_mode(&mut self, mode: AckMode) -> &mut Self {
+        self.ack_mode = mode;
+        self
+    }
+
+    /// Who acknowledges incoming QoS 1/2 publishes.
+    pub const fn ack_mode(&self) -> AckMode {
+        self.ack_mode
+    }
+
+    /// Seed-API form of [`set_ack_mode`](Self::set_ack_mode): `true` is [`AckMode::Manual`].
+    pub const fn set_manual_acks(&mut self, manual_acks: bool) -> &mut Self {
+        self.set_ack_mode(if manual_acks {
+            AckMode::Manual
+        } else {
+            AckMode::Automatic
+        })
+    }
+
+    /// Whether acks are manual (seed-API form of [`ack_mode`](Self::ack_mode)).
+    pub const fn manual_acks(&self) -> bool {
+        matches!(self.ack_mode, AckMode::Manual)
+    }
+
+    /// Sets the socket options and connection timeout; the event loop copies them when
+    /// it is created.
+    pub fn set_network_options(&mut self, network: NetworkOptions) -> &mut Self {
+        self.network = network;
+        self
+    }
+
+    /// The socket options and connection timeout (a clone; the event loop keeps its own).
+    pub fn network_options(&self) -> NetworkOptions {
+        self.network.clone()
+    }
+
+    /// Sets the connection timeout in seconds (see
+    /// [`NetworkOptions::set_connection_timeout`]). 0 is reported by
+    /// [`validate`](Self::validate).
+    pub const fn set_connection_timeout(&mut self, timeout_secs: u64) -> &mut Self {
+        self.network.set_connection_timeout(timeout_secs);
+        self
+    }
+
+    /// The connection timeout in seconds.
+    pub const fn connection_timeout(&self) -> u64 {
+        self.network.connection_timeout()
+    }
+
+    /// Checks that the options can work together.
+    ///
+    /// # Errors
+    /// The first problem found, in this order:
+    /// [`ConfigError::BrokerTransportMismatch`],
+    /// [`ConfigError::PersistentSessionRequiresClientId`], [`ConfigError::Inflight`],
+    /// [`ConfigError::MaxIncomingPacketSize`], [`ConfigError::MaxOutgoingPacketSize`],
+    /// [`ConfigError::ConnectionTimeout`]. Any keep-alive is valid (0 disables it).
+    pub const fn validate(&self) -> Result<(), ConfigError> {
+        if !self.broker.is_compatible(&self.transport) {
+            return Err(ConfigError::BrokerTransportMismatch);
+        }
+        if !self.clean_session && self.client_id.is_empty() {
+            return Err(ConfigError::PersistentSessionRequiresClientId);
+        }
+        if self.inflight == 0 {
+            return Err(ConfigError::Inflight);
+        }
+        if self.max_incoming_packet_size == 0 {
+            return Err(ConfigError::MaxIncomingPacketSize);
+        }
+        if self.max_outgoing_packet_size == 0 {
+            return Err(ConfigError::MaxOutgoingPacketSize);
+        }
+        if self.network.connection_timeout() == 0 {
+            return Err(ConfigError::ConnectionTimeout);
+        }
+        Ok(())
+    }
+}
+
+/// Prints every option; `ConnectAuth`'s `Debug` shows the user name but never the password.
+impl fmt::Debug for MqttOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MqttOptions")
+            .field("broker", &self.broker)
+            .field("transport", &self.transport)
+            .field("keep_alive", &self.keep_alive)
+            .field("client_id", &self.client_id)
+            .field("clean_session", &self.clean_session)
+            .field("auth", &self.auth)
+            .field("last_will", &self.last_will)
+            .field("max_incoming_packet_size", &self.max_incoming_packet_size)
+            .field("max_outgoing_packet_size", &self.max_outgoing_packet_size)
+            .field("request_channel_capacity", &self.request_channel_capacity)
+            .field("max_request_batch", &self.max_request_batch)
+            .field("read_batch_size", &self.read_batch_size)
+            .field("pending_throttle", &self.pending_throttle)
+            .field("inflight", &self.inflight)
+            .field("ack_mode", &self.ack_mode)
+            .field("network", &self.network)
+            .finish()
+    }
+}

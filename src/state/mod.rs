@@ -1,0 +1,478 @@
+//! The sans-IO MQTT 3.1.1 client protocol state: QoS 0/1/2 flows, packet ids, the in-flight
+//! window, incoming QoS 2 dedupe, manual acks, the replay list and notice completion. It
+//! takes packets and requests and returns packets to write; it never does IO or reads a clock.
+
+mod incoming;
+mod inflight;
+mod pkid;
+#[cfg(test)]
+mod tests;
+
+use std::collections::VecDeque;
+
+use incoming::{Delivery, IncomingState};
+use inflight::{FlushState, InflightTable, Slot, StoredPublish};
+use pkid::PkidAllocator;
+
+use crate::AckMode;
+use crate::event::{Event, Incoming, Outgoing};
+use crate::mqttbytes::{
+    self, Packet, PacketType, PubAck, PubComp, Publish, QoS, SubAck, Subscribe, UnsubAck,
+    Unsubscribe,
+};
+use crate::notice::{
+    NoticeFailureReason, NoticeTx, PublishNoticeError, PublishNoticeTx, SubscribeNoticeTx,
+    UnsubscribeNoticeTx,
+};
+use crate::request::{Envelope, Request};
+
+/// A protocol-state violation. Each one ends the connection (the event loop reports it as
+/// a connection error and reconnects); the state stays consistent for replay.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StateError {
+    /// The broker acknowledged a packet id with no exchange in the matching phase.
+    #[error("unsolicited {packet_type:?} for packet id {pkid}")]
+    UnsolicitedAck {
+        /// PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK or UNSUBACK.
+        packet_type: PacketType,
+        /// The packet id it carried.
+        pkid: u16,
+    },
+    /// A SUBACK has a different number of return codes than its SUBSCRIBE had filters.
+    #[error("[MQTT-3.8.4-5] suback {pkid} has {actual} return codes for {expected} filters")]
+    SubAckReturnCodeCountMismatch {
+        /// The packet id.
+        pkid: u16,
+        /// Filters in the SUBSCRIBE.
+        expected: usize,
+        /// Return codes in the SUBACK.
+        actual: usize,
+    },
+    /// A CONNACK arrived on an established connection.
+    #[error("unexpected second connack")]
+    DuplicateConnAck,
+    /// The broker sent a packet only a client may send.
+    #[error("unexpected {0:?} packet from the broker")]
+    UnexpectedIncomingPacket(PacketType),
+    /// The request is a packet a client never sends (SUBACK, UNSUBACK, PINGRESP, PUBCOMP).
+    #[error("a client cannot send {0:?}")]
+    UnexpectedRequest(PacketType),
+    /// A manual PUBACK/PUBREC matches no received publish still owed that ack.
+    #[error("manual {packet_type:?} for packet id {pkid} matches no publish awaiting it")]
+    InvalidManualAck {
+        /// PUBACK or PUBREC.
+        packet_type: PacketType,
+        /// The packet id.
+        pkid: u16,
+    },
+    /// A request carries a packet id held by another exchange.
+    #[error("packet id {pkid} is in use, cannot send {packet_type:?} with it")]
+    PacketIdInUse {
+        /// The request's packet type.
+        packet_type: PacketType,
+        /// The packet id.
+        pkid: u16,
+    },
+    /// A request that needs a packet id carries 0.
+    #[error("[MQTT-2.3.1-1] {0:?} needs a non-zero packet id")]
+    PacketIdZero(PacketType),
+    /// Every packet id from 1 to 65535 is held by an unfinished exchange.
+    #[error("all 65535 packet ids are in use")]
+    PacketIdsExhausted,
+    /// A QoS 1/2 publish was handed over while the in-flight window was full.
+    #[error("publish window full: {max_inflight} qos 1/2 publishes in flight")]
+    PublishWindowFull {
+        /// The configured window.
+        max_inflight: u16,
+    },
+    /// A QoS 1/2 publish was handed over while another waits behind a packet id collision.
+    #[error("a publish waits for packet id {pkid} to be released")]
+    CollisionPending {
+        /// The packet id the stashed publish waits for.
+        pkid: u16,
+    },
+    /// A SUBSCRIBE or UNSUBSCRIBE without filters.
+    #[error("[MQTT-3.8.3-3] {0:?} without topic filters")]
+    EmptySubscription(PacketType),
+    /// The broker did not answer a PINGREQ in time (raised by the keep-alive clock).
+    #[error("no pingresp within the keep-alive deadline")]
+    AwaitPingResp,
+    /// A packet from the broker could not be decoded.
+    #[error("cannot decode packet from the broker")]
+    Deserialization(#[from] mqttbytes::Error),
+}
+
+/// The client side of an MQTT 3.1.1 session, without IO.
+///
+/// Feed it requests ([`handle_outgoing_packet`](Self::handle_outgoing_packet)) and packets
+/// from the broker ([`handle_incoming_packet`](Self::handle_incoming_packet)); each returns
+/// the packet to write, if any, and queues [`Event`]s: the `Incoming` event of a packet
+/// before the `Outgoing` events derived from it.
+///
+/// Packet ids come from one allocator over `1..=65535` shared by publishes, subscribes
+/// and unsubscribes; an id is reused only after its exchange completed. At most
+/// `max_inflight` QoS 1/2 publishes are in flight; subscribes do not count.
+///
+/// Cloning copies the session without its notices: each completes once, in the original.
+#[derive(Debug, Clone)]
+pub struct MqttState {
+    /// Events waiting to be returned by the event loop.
+    pub events: VecDeque<Event>,
+    /// A publish whose caller-chosen packet id was busy; it is sent when that id is released.
+    pub collision: Option<Publish>,
+    /// Who acknowledges incoming publishes.
+    pub ack_mode: AckMode,
+    max_inflight: u16,
+    outgoing: InflightTable,
+    incoming: IncomingState,
+    pkids: PkidAllocator,
+}
+
+/// Builds an [`MqttState`].
+#[derive(Debug, Clone)]
+pub struct MqttStateBuilder {
+    max_inflight: u16,
+    ack_mode: AckMode,
+}
+
+impl MqttStateBuilder {
+    /// A builder for a window of `max_inflight` QoS 1/2 publishes (0 is taken as 1).
+    pub const fn new(max_inflight: u16) -> Self {
+        Self {
+            max_inflight,
+            ack_mode: AckMode::Automatic,
+        }
+    }
+
+    /// Sets who acknowledges incoming publishes.
+    #[must_use]
+    pub const fn ack_mode(mut self, ack_mode: AckMode) -> Self {
+        self.ack_mode = ack_mode;
+        self
+    }
+
+    /// The state with no exchange in flight.
+    pub fn build(self) -> MqttState {
+        MqttState {
+            events: VecDeque::new(),
+            collision: None,
+            ack_mode: self.ack_mode,
+            max_inflight: self.max_inflight.max(1),
+            outgoing: InflightTable::default(),
+            incoming: IncomingState::default(),
+            pkids: PkidAllocator::default(),
+        }
+    }
+}
+
+impl MqttState {
+    /// A state with a window of `max_inflight` QoS 1/2 publishes (0 is taken as 1).
+    pub fn new(max_inflight: u16, ack_mode: AckMode) -> Self {
+        MqttStateBuilder::new(max_inflight)
+            .ack_mode(ack_mode)
+            .build()
+    }
+
+    /// A builder for a window of `max_inflight` QoS 1/2 publishes.
+    pub const fn builder(max_inflight: u16) -> MqttStateBuilder {
+        MqttStateBuilder::new(max_inflight)
+    }
+
+    /// Outgoing QoS 1/2 publishes not yet completed (PUBACK, or PUBCOMP for QoS 2).
+    pub const fn inflight(&self) -> u16 {
+        self.outgoing.publishes()
+    }
+
+    /// The in-flight window.
+    pub const fn max_inflight(&self) -> u16 {
+        self.max_inflight
+    }
+
+    /// True when no QoS 1/2 publish may be handed over now: the window is full or a
+    /// publish waits behind a packet id collision. Subscribes are never limited.
+    pub const fn is_publish_window_full(&self) -> bool {
+        self.collision.is_some() || self.inflight() >= self.max_inflight
+    }
+
+    /// True when no QoS 1/2 publish, PUBREL, subscribe, unsubscribe or replay reservation
+    /// is outstanding.
+    pub fn is_drained(&self) -> bool {
+        self.outgoing.is_empty() && self.collision.is_none()
+    }
+
+    /// Number of packet ids held by unfinished exchanges or replay reservations.
+    pub fn packet_ids_in_use(&self) -> usize {
+        self.outgoing.len()
+    }
+
+    /// Processes a request from the client: the packet to write, if any.
+    ///
+    /// A QoS 1/2 publish with packet id 0 gets the next free id; one that carries an id
+    /// (a replay) keeps it, or waits in [`collision`](Self::collision) while that id is busy.
+    ///
+    /// # Errors
+    /// A [`StateError`] for a request invalid in this state: window full, invalid manual
+    /// ack, busy or exhausted packet ids, empty subscription, a packet a client never sends.
+    pub fn handle_outgoing_packet(
+        &mut self,
+        request: Request,
+    ) -> Result<Option<Packet>, StateError> {
+        self.outgoing_request(request, None)
+    }
+
+    /// [`handle_outgoing_packet`](Self::handle_outgoing_packet) for a request tracked by
+    /// `notice` (a notice of another kind than the request is dropped).
+    pub(crate) fn outgoing_request(
+        &mut self,
+        request: Request,
+        notice: Option<NoticeTx>,
+    ) -> Result<Option<Packet>, StateError> {
+        let packet = match (request, notice) {
+            (Request::Publish(publish), Some(NoticeTx::Publish(tx))) => {
+                self.outgoing_publish(publish, Some(tx))?
+            }
+            (Request::Publish(publish), _) => self.outgoing_publish(publish, None)?,
+            (Request::Subscribe(subscribe), Some(NoticeTx::Subscribe(tx))) => {
+                Some(self.outgoing_subscribe(subscribe, Some(tx))?)
+            }
+            (Request::Subscribe(subscribe), _) => Some(self.outgoing_subscribe(subscribe, None)?),
+            (Request::Unsubscribe(unsubscribe), Some(NoticeTx::Unsubscribe(tx))) => {
+                Some(self.outgoing_unsubscribe(unsubscribe, Some(tx))?)
+            }
+            (Request::Unsubscribe(unsub), _) => Some(self.outgoing_unsubscribe(unsub, None)?),
+            (Request::PubRel(rel), Some(NoticeTx::Publish(tx))) => {
+                Some(Packet::PubRel(self.outgoing.resume_pubrel(rel, Some(tx))?))
+            }
+            (Request::PubRel(rel), _) => {
+                Some(Packet::PubRel(self.outgoing.resume_pubrel(rel, None)?))
+            }
+            (Request::PubAck(ack), _) => Some(Packet::PubAck(self.incoming.manual_puback(ack)?)),
+            (Request::PubRec(ack), _) => Some(Packet::PubRec(self.incoming.manual_pubrec(ack)?)),
+            (Request::PingReq, _) => Some(Packet::PingReq),
+            (
+                Request::Disconnect(_)
+                | Request::DisconnectNow(_)
+                | Request::DisconnectWithTimeout(..),
+                _,
+            ) => Some(Packet::Disconnect),
+            (Request::PubComp(_), _) => return Err(unexpected_request(PacketType::PubComp)),
+            (Request::PingResp, _) => return Err(unexpected_request(PacketType::PingResp)),
+            (Request::SubAck(_), _) => return Err(unexpected_request(PacketType::SubAck)),
+            (Request::UnsubAck(_), _) => return Err(unexpected_request(PacketType::UnsubAck)),
+        };
+        if let Some(packet) = &packet {
+            self.events
+                .extend(Outgoing::for_packet(packet).map(Event::Outgoing));
+        }
+        Ok(packet)
+    }
+
+    /// Processes a packet from the broker: the reply to write, if any.
+    ///
+    /// # Errors
+    /// A [`StateError`] when the packet violates the protocol: unsolicited ack, SUBACK
+    /// return-code count mismatch, second CONNACK, a packet only a client sends.
+    pub fn handle_incoming_packet(
+        &mut self,
+        packet: Incoming,
+    ) -> Result<Option<Packet>, StateError> {
+        let deliver = Delivery::Deliver;
+        let (delivery, reply) = match &packet {
+            Packet::Publish(publish) => self.incoming.handle_publish(publish, self.ack_mode),
+            Packet::PubRec(rec) => (
+                deliver,
+                Some(Packet::PubRel(self.outgoing.handle_pubrec(*rec)?)),
+            ),
+            Packet::PubRel(rel) => (
+                deliver,
+                Some(Packet::PubComp(self.incoming.handle_pubrel(*rel)?)),
+            ),
+            Packet::PubAck(PubAck { pkid })
+            | Packet::PubComp(PubComp { pkid })
+            | Packet::SubAck(SubAck { pkid, .. })
+            | Packet::UnsubAck(UnsubAck { pkid }) => {
+                self.outgoing.handle_ack(&packet, *pkid)?;
+                (deliver, self.release_collision(*pkid))
+            }
+            Packet::PingResp => (deliver, None),
+            Packet::ConnAck(_) => return Err(StateError::DuplicateConnAck),
+            other => return Err(StateError::UnexpectedIncomingPacket(other.packet_type())),
+        };
+        let reply_event = reply.as_ref().and_then(Outgoing::for_packet);
+        if delivery == Delivery::Deliver {
+            self.events.push_back(Event::Incoming(packet));
+        }
+        self.events.extend(reply_event.map(Event::Outgoing));
+        Ok(reply)
+    }
+
+    /// A write and flush succeeded: QoS 0 notices resolve, and every stored publish written
+    /// since the last flush is marked as possibly seen by the broker (DUP on replay).
+    pub(crate) fn handle_flushed(&mut self) {
+        self.outgoing.handle_flush(Ok(()));
+    }
+
+    /// A write or flush failed: QoS 0 notices fail; stored publishes count as flushed,
+    /// since part of the buffer may have reached the broker.
+    pub(crate) fn handle_flush_failed(&mut self) {
+        self.outgoing
+            .handle_flush(Err(PublishNoticeError::Qos0NotFlushed));
+    }
+
+    /// The connection ended: exports every unfinished exchange for replay on the next
+    /// connection, in replay order, with its notice, keeping its packet id reserved.
+    ///
+    /// Order: QoS 1/2 publishes awaiting PUBACK/PUBREC oldest first (DUP when a flush was
+    /// attempted), the collision-stashed publish, one PUBREL per QoS 2 flow past PUBREC in
+    /// PUBREC order, then subscribes and unsubscribes in send order. QoS 0 notices still
+    /// waiting for a flush fail. Acks owed to the old connection are forgotten; incoming
+    /// QoS 2 ids already PUBREC'd are kept. Feed the envelopes back through
+    /// `outgoing_request` after a CONNACK with `session_present = true`, or fail them.
+    pub(crate) fn take_replay(&mut self) -> Vec<Envelope> {
+        let collision = self.collision.take().map(|publish| Envelope {
+            request: Request::Publish(publish),
+            notice: self.outgoing.collision_notice.take().map(NoticeTx::Publish),
+        });
+        self.outgoing.collision_notice = None;
+        self.incoming.handle_connection_lost();
+        self.outgoing.take_replay(collision)
+    }
+
+    /// Like the event loop's replay export, as plain requests: releases their packet ids
+    /// and drops their notices (a waiting notice then ends with `Recv`).
+    pub fn clean(&mut self) -> Vec<Request> {
+        let replay = self.take_replay();
+        self.outgoing.release_reserved();
+        replay
+            .into_iter()
+            .map(|envelope| envelope.request)
+            .collect()
+    }
+
+    /// Reconciles a CONNACK: without a session on the broker, every tracked outgoing
+    /// exchange fails with `SessionReset` and incoming QoS 2 memory is cleared. Returns the
+    /// number of notices failed. Replay envelopes held by the caller must be failed too.
+    pub(crate) fn handle_session_present(&mut self, session_present: bool) -> usize {
+        if session_present {
+            return 0;
+        }
+        self.incoming.clear();
+        self.drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset)
+    }
+
+    /// Clears every outgoing exchange (publishes, PUBRELs, subscribes, unsubscribes, the
+    /// collision and replay reservations), failing their notices with `reason`. Returns
+    /// the number of notices failed.
+    pub fn drain_tracked_requests_as_failed(&mut self, reason: NoticeFailureReason) -> usize {
+        self.collision = None;
+        self.outgoing.drain_failed(reason)
+    }
+
+    fn outgoing_publish(
+        &mut self,
+        mut publish: Publish,
+        notice: Option<PublishNoticeTx>,
+    ) -> Result<Option<Packet>, StateError> {
+        if publish.qos == QoS::AtMostOnce {
+            // [MQTT-3.3.1-2] [MQTT-2.3.1-5] no DUP and no packet id at QoS 0
+            publish.pkid = 0;
+            publish.dup = false;
+            self.outgoing.push_qos0(notice);
+            return Ok(Some(Packet::Publish(publish)));
+        }
+        if let Some(stashed) = &self.collision {
+            return Err(StateError::CollisionPending { pkid: stashed.pkid });
+        }
+        if self.is_publish_window_full() {
+            return Err(StateError::PublishWindowFull {
+                max_inflight: self.max_inflight,
+            });
+        }
+        if publish.pkid == 0 {
+            publish.pkid = self.next_pkid()?;
+        } else if !self.outgoing.is_free_for_replay(publish.pkid) {
+            self.events
+                .push_back(Event::Outgoing(Outgoing::AwaitAck(publish.pkid)));
+            self.collision = Some(publish);
+            self.outgoing.collision_notice = notice;
+            return Ok(None);
+        }
+        Ok(Some(self.store_publish(publish, notice)))
+    }
+
+    fn store_publish(&mut self, publish: Publish, notice: Option<PublishNoticeTx>) -> Packet {
+        let stored = StoredPublish {
+            publish: publish.clone(),
+            notice,
+            flush: FlushState::NotAttempted,
+        };
+        let slot = match publish.qos {
+            QoS::ExactlyOnce => Slot::AwaitingPubRec(stored),
+            _ => Slot::AwaitingPubAck(stored),
+        };
+        self.outgoing.insert(publish.pkid, slot);
+        Packet::Publish(publish)
+    }
+
+    fn outgoing_subscribe(
+        &mut self,
+        mut subscribe: Subscribe,
+        notice: Option<SubscribeNoticeTx>,
+    ) -> Result<Packet, StateError> {
+        if subscribe.filters.is_empty() {
+            return Err(StateError::EmptySubscription(PacketType::Subscribe));
+        }
+        subscribe.pkid = self.control_pkid(subscribe.pkid, PacketType::Subscribe)?;
+        self.outgoing
+            .insert(subscribe.pkid, Slot::Subscribe(subscribe.clone(), notice));
+        Ok(Packet::Subscribe(subscribe))
+    }
+
+    fn outgoing_unsubscribe(
+        &mut self,
+        mut unsubscribe: Unsubscribe,
+        notice: Option<UnsubscribeNoticeTx>,
+    ) -> Result<Packet, StateError> {
+        if unsubscribe.topics.is_empty() {
+            return Err(StateError::EmptySubscription(PacketType::Unsubscribe));
+        }
+        unsubscribe.pkid = self.control_pkid(unsubscribe.pkid, PacketType::Unsubscribe)?;
+        let slot = Slot::Unsubscribe(unsubscribe.clone(), notice);
+        self.outgoing.insert(unsubscribe.pkid, slot);
+        Ok(Packet::Unsubscribe(unsubscribe))
+    }
+
+    /// The id for a SUBSCRIBE/UNSUBSCRIBE: a fresh one for 0, else the caller's if free.
+    fn control_pkid(&mut self, requested: u16, packet_type: PacketType) -> Result<u16, StateError> {
+        match requested {
+            0 => self.next_pkid(),
+            pkid if self.outgoing.is_free_for_replay(pkid) => Ok(pkid),
+            pkid => Err(StateError::PacketIdInUse { packet_type, pkid }),
+        }
+    }
+
+    fn next_pkid(&mut self) -> Result<u16, StateError> {
+        self.pkids
+            .next_pkid(|pkid| self.outgoing.is_busy(pkid))
+            .ok_or(StateError::PacketIdsExhausted)
+    }
+
+    /// `pkid` was released: send the publish that waited for it, if any.
+    fn release_collision(&mut self, pkid: u16) -> Option<Packet> {
+        let publish = self.collision.take_if(|stashed| stashed.pkid == pkid)?;
+        let notice = self.outgoing.collision_notice.take();
+        Some(self.store_publish(publish, notice))
+    }
+}
+
+impl StateError {
+    /// [`StateError::UnsolicitedAck`] for `packet_type` and `pkid`.
+    pub(crate) const fn unsolicited(packet_type: PacketType, pkid: u16) -> Self {
+        Self::UnsolicitedAck { packet_type, pkid }
+    }
+}
+
+const fn unexpected_request(packet_type: PacketType) -> StateError {
+    StateError::UnexpectedRequest(packet_type)
+}

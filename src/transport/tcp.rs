@@ -1,0 +1,61 @@
+//! Plain TCP: resolve the broker host and connect with the configured socket options.
+//! Knows nothing of MQTT.
+
+use std::io;
+use std::net::SocketAddr;
+
+use tokio::net::{TcpSocket, TcpStream, lookup_host};
+
+use crate::NetworkOptions;
+
+/// Resolves `host:port` and connects to the first address that accepts, trying them in turn.
+///
+/// The caller bounds the whole attempt with the connection timeout.
+pub(crate) async fn connect(host: &str, port: u16, options: &NetworkOptions) -> io::Result<TcpStream> {
+    let mut last_error = None;
+    for addr in lookup_host((host, port)).await? {
+        match connect_addr(addr, options).await {
+            Ok(stream) => return Ok(stream),
+            Err(error) => last_error = Some(error),
+        }
+    }
+    Err(last_error.unwrap_or_else(|| {
+        io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("{host}:{port} did not resolve to any address"),
+        )
+    }))
+}
+
+/// Connects one socket address, applying nodelay, buffer sizes and bind options first.
+async fn connect_addr(addr: SocketAddr, options: &NetworkOptions) -> io::Result<TcpStream> {
+    let socket = match addr {
+        SocketAddr::V4(_) => TcpSocket::new_v4()?,
+        SocketAddr::V6(_) => TcpSocket::new_v6()?,
+    };
+    socket.set_nodelay(options.tcp_nodelay())?;
+    if let Some(size) = options.tcp_send_buffer_size() {
+        socket.set_send_buffer_size(size)?;
+    }
+    if let Some(size) = options.tcp_recv_buffer_size() {
+        socket.set_recv_buffer_size(size)?;
+    }
+    if let Some(bind) = options.bind_addr() {
+        socket.bind(bind)?;
+    }
+    bind_device(&socket, options)?;
+    socket.connect(addr).await
+}
+
+#[cfg(any(target_os = "android", target_os = "fuchsia", target_os = "linux"))]
+fn bind_device(socket: &TcpSocket, options: &NetworkOptions) -> io::Result<()> {
+    match options.bind_device() {
+        Some(device) => socket.bind_device(Some(device.as_bytes())),
+        None => Ok(()),
+    }
+}
+
+#[cfg(not(any(target_os = "android", target_os = "fuchsia", target_os = "linux")))]
+fn bind_device(_: &TcpSocket, _: &NetworkOptions) -> io::Result<()> {
+    Ok(())
+}

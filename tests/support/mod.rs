@@ -1,0 +1,16 @@
+//! Shared test support: a private mosquitto launcher, an in-process scripted broker and
+//! short packet constructors. Each test binary uses a subset, hence `dead_code` allowed.
+//! Support code fails the test it serves by panicking with a clear message, which is why
+//! the panic lints are allowed here (the crate's own code never panics).
+
+#![allow(
+    dead_code,
+    clippy::panic,
+    clippy::expect_used,
+    clippy::unwrap_used,
+    clippy::missing_panics_doc
+)]
+
+pub(crate) mod mosquitto;
+pub(crate) mod packets;
+pub(crate) mod scripted_broker;
