@@ -15,7 +15,8 @@ use crate::options::build_connect;
 use crate::request::Envelope;
 use crate::state::{MqttState, StateError};
 use crate::{
-    ConfigError, Event, MqttOptions, NetworkOptions, NoticeFailureReason, Outgoing, Request, transport,
+    ConfigError, Event, MqttOptions, NetworkOptions, NoticeFailureReason, Outgoing, Request,
+    transport,
 };
 
 /// Requests handled per flush when the options leave `max_request_batch` at 0.
@@ -111,8 +112,19 @@ pub(crate) fn request_channels(capacity: Option<usize>) -> (RequestSenders, Requ
     let (publish_tx, publish) = lane();
     let (control_tx, control) = lane();
     let (immediate_tx, immediate) = flume::unbounded();
-    let senders = RequestSenders { publish: publish_tx, control: control_tx, immediate: immediate_tx };
-    (senders, RequestReceivers { publish, control, immediate })
+    let senders = RequestSenders {
+        publish: publish_tx,
+        control: control_tx,
+        immediate: immediate_tx,
+    };
+    (
+        senders,
+        RequestReceivers {
+            publish,
+            control,
+            immediate,
+        },
+    )
 }
 
 /// A request waiting in the loop: replayed from an earlier connection, or taken from a lane.
@@ -129,7 +141,10 @@ enum Phase {
     /// No connection: the next poll connects.
     Disconnected,
     /// Connected, with the clock that paces pings.
-    Connected { network: Network, keepalive: KeepAlive },
+    Connected {
+        network: Network,
+        keepalive: KeepAlive,
+    },
     /// Disconnected for good; poll returns `RequestsDone`.
     Finished,
 }
@@ -139,7 +154,9 @@ enum Phase {
 enum Shutdown {
     Running,
     /// Graceful disconnect: finish accepted work, then DISCONNECT (before `deadline`, if any).
-    Draining { deadline: Option<Instant> },
+    Draining {
+        deadline: Option<Instant>,
+    },
 }
 
 /// What woke the loop.
@@ -210,13 +227,12 @@ impl EventLoop {
     /// request is taken from its channel only when it is handled, synchronously. A connection
     /// attempt dropped midway is simply started again.
     pub async fn poll(&mut self) -> Result<Event, ConnectionError> {
-        if let Some(event) = self.state.events.pop_front() {
-            return Ok(event);
-        }
         let result = match self.phase {
+            // Connected: `run` flushes before it hands out events.
+            Phase::Connected { .. } => self.run().await,
+            _ if !self.state.events.is_empty() => return self.next_event(),
             Phase::Finished => return Err(ConnectionError::RequestsDone),
             Phase::Disconnected => self.connect().await,
-            Phase::Connected { .. } => self.run().await,
         };
         if let Err(error) = &result {
             self.handle_error(error);
@@ -231,7 +247,10 @@ impl EventLoop {
         }
         let replay = self.state.take_replay();
         for envelope in replay.into_iter().rev() {
-            self.pending.push_front(Pending { envelope, replay: true });
+            self.pending.push_front(Pending {
+                envelope,
+                replay: true,
+            });
         }
     }
 
@@ -309,16 +328,16 @@ impl EventLoop {
             } else if item.envelope.notice.is_some() {
                 item.envelope.fail(NoticeFailureReason::SessionReset);
             } else if let Some(envelope) = restart_request(item.envelope) {
-                self.pending.push_back(Pending { envelope, replay: false });
+                self.pending.push_back(Pending {
+                    envelope,
+                    replay: false,
+                });
             }
         }
     }
 
     async fn run(&mut self) -> Result<Event, ConnectionError> {
         loop {
-            if let Some(event) = self.state.events.pop_front() {
-                return Ok(event);
-            }
             let now = Instant::now();
             if let Ok(envelope) = self.requests.immediate.try_recv() {
                 return self.disconnect_now(envelope).await;
@@ -345,14 +364,11 @@ impl EventLoop {
 
     /// Waits for the next request, packet or deadline. Cancel safe.
     async fn wait(&mut self, now: Instant) -> Wake {
+        let gate = self.gate();
         let Phase::Connected { network, keepalive } = &mut self.phase else {
             return Wake::Packet(Err(ConnectionError::ConnectionClosed));
         };
         let deadline = earliest(keepalive.poll_timeout(), self.shutdown.deadline());
-        let gate = Gate {
-            publish: self.shutdown == Shutdown::Running && !self.state.is_publish_window_full(),
-            control: self.shutdown == Shutdown::Running,
-        };
         let throttle = self.mqtt_options.pending_throttle();
         tokio::select! {
             request = next_request(&mut self.pending, &self.requests, gate, throttle) => Wake::Request(request),
@@ -370,10 +386,7 @@ impl EventLoop {
             n => n,
         };
         for _ in 1..batch {
-            let gate = Gate {
-                publish: self.shutdown == Shutdown::Running && !self.state.is_publish_window_full(),
-                control: self.shutdown == Shutdown::Running,
-            };
+            let gate = self.gate();
             let Some(next) = try_next_request(&mut self.pending, &self.requests, gate) else {
                 break;
             };
@@ -400,7 +413,9 @@ impl EventLoop {
     fn handle_packets(&mut self, first: Packet) -> Result<(), ConnectionError> {
         let mut packet = first;
         for _ in 0..READ_BATCH {
-            if let (Packet::PingResp, Phase::Connected { keepalive, .. }) = (&packet, &mut self.phase) {
+            if let (Packet::PingResp, Phase::Connected { keepalive, .. }) =
+                (&packet, &mut self.phase)
+            {
                 keepalive.handle_pingresp();
             }
             if let Some(reply) = self.state.handle_incoming_packet(packet)? {
@@ -417,7 +432,11 @@ impl EventLoop {
     /// Sends a PINGREQ when one is due; fails when the previous one went unanswered, or when
     /// a graceful disconnect ran out of time.
     fn handle_timeout(&mut self, now: Instant) -> Result<(), ConnectionError> {
-        if self.shutdown.deadline().is_some_and(|deadline| deadline <= now) {
+        if self
+            .shutdown
+            .deadline()
+            .is_some_and(|deadline| deadline <= now)
+        {
             return Err(ConnectionError::DisconnectTimeout);
         }
         let Phase::Connected { keepalive, .. } = &mut self.phase else {
@@ -460,7 +479,10 @@ impl EventLoop {
         self.shutdown = Shutdown::Draining { deadline };
         // Everything in the publish lane was accepted before the disconnect request.
         while let Ok(envelope) = self.requests.publish.try_recv() {
-            self.pending.push_back(Pending { envelope, replay: false });
+            self.pending.push_back(Pending {
+                envelope,
+                replay: false,
+            });
         }
     }
 
@@ -472,7 +494,8 @@ impl EventLoop {
 
     /// True when every client is gone and nothing is left to finish.
     fn is_requests_done(&self) -> bool {
-        let lane_done = |lane: &flume::Receiver<Envelope>| lane.is_disconnected() && lane.is_empty();
+        let lane_done =
+            |lane: &flume::Receiver<Envelope>| lane.is_disconnected() && lane.is_empty();
         self.own_senders.is_none()
             && self.shutdown == Shutdown::Running
             && lane_done(&self.requests.publish)
@@ -483,7 +506,8 @@ impl EventLoop {
 
     /// `disconnect_now`: DISCONNECT at once; unresolved work is abandoned and its notices fail.
     async fn disconnect_now(&mut self, _request: Envelope) -> Result<Event, ConnectionError> {
-        self.state.drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset);
+        self.state
+            .drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset);
         self.send_disconnect().await
     }
 
@@ -493,7 +517,7 @@ impl EventLoop {
         let flushed = self.flush(Instant::now()).await;
         self.finish();
         flushed?;
-        self.state.events.pop_front().ok_or(ConnectionError::RequestsDone)
+        self.next_event()
     }
 
     /// Writes a packet the loop itself originates (PINGREQ, DISCONNECT) and reports it.
@@ -501,6 +525,20 @@ impl EventLoop {
         self.network()?.write(&packet)?;
         self.state.events.push_back(Event::Outgoing(event));
         Ok(())
+    }
+
+    fn gate(&self) -> Gate {
+        Gate {
+            window: !self.state.is_publish_window_full(),
+            lanes: self.shutdown == Shutdown::Running,
+        }
+    }
+
+    fn next_event(&mut self) -> Result<Event, ConnectionError> {
+        self.state
+            .events
+            .pop_front()
+            .ok_or(ConnectionError::RequestsDone)
     }
 
     fn network(&mut self) -> Result<&mut Network, ConnectionError> {
@@ -520,11 +558,13 @@ impl Shutdown {
     }
 }
 
-/// Which request lanes may be read now.
+/// What may be taken now.
 #[derive(Debug, Clone, Copy)]
 struct Gate {
-    publish: bool,
-    control: bool,
+    /// The in-flight window has room for a QoS 1/2 publish.
+    window: bool,
+    /// New requests may be taken from the lanes (not while draining for a disconnect).
+    lanes: bool,
 }
 
 /// True when `request` must wait for room in the in-flight window.
@@ -539,17 +579,21 @@ fn try_next_request(
     gate: Gate,
 ) -> Option<Pending> {
     if let Some(front) = pending.front() {
-        let blocked = !gate.publish && needs_window(&front.envelope.request);
-        let draining = !gate.control;
-        return if blocked && !draining { None } else { pending.pop_front() };
+        let blocked = !gate.window && needs_window(&front.envelope.request);
+        return if blocked { None } else { pending.pop_front() };
     }
-    let take = |lane: &flume::Receiver<Envelope>| lane.try_recv().ok();
-    let envelope = gate
+    if !gate.lanes {
+        return None;
+    }
+    let envelope = lanes
         .control
-        .then(|| take(&lanes.control))
-        .flatten()
-        .or_else(|| gate.publish.then(|| take(&lanes.publish)).flatten())?;
-    Some(Pending { envelope, replay: false })
+        .try_recv()
+        .ok()
+        .or_else(|| gate.window.then(|| lanes.publish.try_recv().ok()).flatten())?;
+    Some(Pending {
+        envelope,
+        replay: false,
+    })
 }
 
 /// Waits for the next request. Pending work goes first, paced by the pending throttle.
@@ -559,26 +603,34 @@ async fn next_request(
     gate: Gate,
     throttle: Duration,
 ) -> Result<Pending, ConnectionError> {
-    if !pending.is_empty() {
-        if needs_window(&pending[0].envelope.request) && !gate.publish {
+    if let Some(front) = pending.front() {
+        if !gate.window && needs_window(&front.envelope.request) {
             return std::future::pending().await;
         }
         time::sleep(throttle).await;
         return pending.pop_front().ok_or(ConnectionError::RequestsDone);
     }
-    let open = |on: bool, lane: &flume::Receiver<Envelope>| on && !(lane.is_disconnected() && lane.is_empty());
-    let envelope = match (open(gate.control, &lanes.control), open(gate.publish, &lanes.publish)) {
-        (false, false) => std::future::pending().await,
-        (true, false) => lanes.control.recv_async().await,
-        (false, true) => lanes.publish.recv_async().await,
-        (true, true) => tokio::select! {
-            envelope = lanes.control.recv_async() => envelope,
-            envelope = lanes.publish.recv_async() => envelope,
-        },
-    };
-    // A lane that closed while we waited is seen closed on the next iteration.
-    let envelope = envelope.map_err(|_| ConnectionError::RequestsDone)?;
-    Ok(Pending { envelope, replay: false })
+    let open = |lane: &flume::Receiver<Envelope>| !(lane.is_disconnected() && lane.is_empty());
+    loop {
+        let control = gate.lanes && open(&lanes.control);
+        let publish = gate.lanes && gate.window && open(&lanes.publish);
+        let received = match (control, publish) {
+            (false, false) => return std::future::pending().await,
+            (true, false) => lanes.control.recv_async().await,
+            (false, true) => lanes.publish.recv_async().await,
+            (true, true) => tokio::select! {
+                envelope = lanes.control.recv_async() => envelope,
+                envelope = lanes.publish.recv_async() => envelope,
+            },
+        };
+        // An error means that lane just closed and is empty: wait on the others.
+        if let Ok(envelope) = received {
+            return Ok(Pending {
+                envelope,
+                replay: false,
+            });
+        }
+    }
 }
 
 async fn sleep_until(deadline: Option<Instant>, now: Instant) {
@@ -610,7 +662,9 @@ async fn handshake(
     network.write(&Packet::Connect(build_connect(options)))?;
     network.flush().await?;
     match network.read().await? {
-        Packet::ConnAck(connack) if connack.code == ConnectReturnCode::Success => Ok((network, connack)),
+        Packet::ConnAck(connack) if connack.code == ConnectReturnCode::Success => {
+            Ok((network, connack))
+        }
         Packet::ConnAck(connack) => Err(ConnectionError::ConnectionRefused(connack.code)),
         other => Err(ConnectionError::NotConnAck(Box::new(other))),
     }
@@ -634,5 +688,8 @@ fn restart_request(envelope: Envelope) -> Option<Envelope> {
         }
         _ => return None,
     };
-    Some(Envelope { request, notice: None })
+    Some(Envelope {
+        request,
+        notice: None,
+    })
 }

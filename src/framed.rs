@@ -6,9 +6,9 @@ use std::io;
 use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::ConnectionError;
 use crate::mqttbytes::{Error as CodecError, Packet};
 use crate::transport::Stream;
-use crate::ConnectionError;
 
 /// Smallest read reservation, so small packets are read in few system calls.
 const READ_CHUNK_BYTES: usize = 4 * 1024;

@@ -1,6 +1,93 @@
-//! An async-first MQTT 3.1.1 client.
+//! An async-first MQTT 3.1.1 client: a strict codec, a sans-IO protocol state machine and
+//! an externally polled event loop over TCP, TLS, WebSocket and Unix sockets.
 //!
-//! (Crate documentation is completed as the modules land.)
+//! # Quick start (async)
+//!
+//! ```no_run
+//! use rumqttc::{AsyncClient, Event, MqttOptions, Packet, QoS};
+//!
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let mut options = MqttOptions::new("rumqtt-async", ("127.0.0.1", 1883));
+//! options.set_keep_alive(5);
+//! let (client, mut eventloop) = AsyncClient::builder(options).capacity(10).build();
+//! client.subscribe("hello/rumqtt", QoS::AtMostOnce).await?;
+//! tokio::spawn(async move {
+//!     for i in 0..10u8 {
+//!         let _ = client.publish("hello/rumqtt", QoS::AtLeastOnce, false, vec![i; 10]).await;
+//!     }
+//! });
+//! loop {
+//!     match eventloop.poll().await {
+//!         Ok(Event::Incoming(Packet::Publish(publish))) => println!("{:?}", publish.payload),
+//!         Ok(_) => {}
+//!         Err(error) => {
+//!             eprintln!("connection error: {error}; polling again reconnects");
+//!             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+//!         }
+//!     }
+//! }
+//! # }
+//! ```
+//!
+//! # Quick start (blocking)
+//!
+//! ```no_run
+//! use rumqttc::{Client, MqttOptions, QoS};
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let options = MqttOptions::new("rumqtt-sync", ("127.0.0.1", 1883));
+//! let (client, mut connection) = Client::builder(options).capacity(10).build();
+//! client.subscribe("hello/rumqtt", QoS::AtMostOnce)?;
+//! std::thread::spawn(move || {
+//!     for i in 0..10u8 {
+//!         let _ = client.publish("hello/rumqtt", QoS::AtLeastOnce, false, vec![i; 10]);
+//!     }
+//! });
+//! for notification in connection.iter().take(30) {
+//!     println!("{notification:?}");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Layout
+//!
+//! - [`mqttbytes`]: the MQTT 3.1.1 codec (pure; strict on decode and encode).
+//! - [`MqttState`]: the protocol state machine (pure; takes packets and requests, returns
+//!   packets to write and [`Event`]s). Keep-alive timing is a pure clock driven with `now`.
+//! - [`EventLoop`]: the IO shell: connects, reads and writes, times pings, reconnects.
+//! - [`AsyncClient`] / [`Client`]: cheap handles that validate requests and send them to
+//!   the event loop over bounded channels.
+//!
+//! # Reconnection and back-pressure
+//!
+//! The event loop makes progress only while the application polls it. After an error,
+//! the next [`EventLoop::poll`] reconnects: unacknowledged QoS 1/2 publishes, PUBRELs and
+//! pending subscriptions are replayed when the broker resumes the session; when it does not,
+//! tracked requests fail with [`NoticeFailureReason::SessionReset`] and untracked ones are
+//! sent again. The library never sleeps between attempts: back off in your own loop.
+//! Requests wait in bounded channels; when the in-flight window is full the event loop
+//! stops taking publishes, so `publish().await` waits and `try_publish` reports a full
+//! channel. Do not await a bounded request from the task that drives `poll`.
+//!
+//! # Cancel safety
+//!
+//! [`EventLoop::poll`] is cancel safe: dropping it inside `tokio::select!` loses no packet
+//! and no request. Received bytes stay buffered, unflushed bytes are written by the next
+//! call, and requests are taken from their channel only when they are handled.
+//!
+//! # Features
+//!
+//! | feature | enables |
+//! |---|---|
+//! | `use-rustls` (default) | TLS through rustls with the aws-lc provider |
+//! | `use-rustls-aws-lc` / `use-rustls-ring` | rustls with that provider (mutually exclusive) |
+//! | `use-rustls-no-provider` | rustls without choosing a provider |
+//! | `use-native-tls` | TLS through the platform library |
+//! | `websocket` | `ws://` and `wss://` brokers |
+//! | `proxy` | HTTP CONNECT proxies |
+//! | `url` | `MqttOptions::parse_url` |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[cfg(all(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"))]
@@ -18,25 +105,31 @@ pub use mqttbytes::{
     check, has_wildcards, matches, qos, valid_filter, valid_topic,
 };
 
+mod client;
 mod event;
 mod eventloop;
 mod framed;
 mod keepalive;
 mod notice;
-mod state;
 mod options;
 mod request;
+mod state;
 mod transport;
 
+pub use client::{
+    AsyncClient, AsyncClientBuilder, Client, ClientBuildError, ClientBuilder, ClientError,
+    Connection, IntoPublishPayload, InvalidTopic, Iter, PublishOptions, PublishTopic, RecvError,
+    RecvTimeoutError, TryRecvError, ValidatedTopic,
+};
 pub use event::{Event, Incoming, Outgoing};
 pub use eventloop::{ConnectionError, EventLoop};
 pub use notice::{
     NoticeFailureReason, PublishNotice, PublishNoticeError, PublishResult, SubscribeNotice,
     SubscribeNoticeError, UnsubscribeNotice, UnsubscribeNoticeError,
 };
-pub use state::{MqttState, MqttStateBuilder, StateError};
-pub use request::{ManualAck, Request};
 pub use options::{
     AckMode, Broker, ConfigError, MqttOptions, MqttOptionsBuilder, NetworkOptions, OptionError,
     SessionMode, Transport, is_mqtt_minimum_client_id,
 };
+pub use request::{ManualAck, Request};
+pub use state::{MqttState, MqttStateBuilder, StateError};

@@ -703,33 +703,29 @@ async fn blocking_client_inside_a_runtime_does_not_panic() {
     assert_eq!(counts, (2, 1, 1));
 }
 
-#[test]
-fn connection_after_disconnect_now_finishes_without_connecting() {
-    // Port 1: the loop must end before any connection attempt.
+/// After `disconnect_now`, every way of receiving reports the finished loop, and the
+/// connection is dropped. Port 1: the loop must end before any connection attempt.
+fn assert_finished_without_connecting() {
     let (client, mut connection) = Client::builder(MqttOptions::new("c", ("127.0.0.1", 1))).build();
     assert_eq!(client.disconnect_now(), Ok(()));
     assert!(matches!(connection.recv(), Err(RecvError)));
-    assert!(matches!(
-        connection.try_recv(),
-        Err(TryRecvError::Disconnected)
-    ));
+    let received = connection.try_recv();
+    assert!(matches!(received, Err(TryRecvError::Disconnected)));
     let received = connection.recv_timeout(Duration::from_secs(1));
     assert!(matches!(received, Err(RecvTimeoutError::Disconnected)));
     assert_eq!(connection.iter().count(), 0);
+    // Dropping a runtime inside async code panics unless it is shut down in the background.
+    drop(connection);
+}
+
+#[test]
+fn connection_after_disconnect_now_finishes_without_connecting() {
+    assert_finished_without_connecting();
 }
 
 #[tokio::test]
 async fn connection_inside_a_runtime_does_not_panic() {
-    let (client, mut connection) = Client::builder(MqttOptions::new("c", ("127.0.0.1", 1))).build();
-    assert_eq!(client.disconnect_now(), Ok(()));
-    assert!(matches!(connection.recv(), Err(RecvError)));
-    assert!(matches!(
-        connection.try_recv(),
-        Err(TryRecvError::Disconnected)
-    ));
-    assert_eq!(connection.iter().count(), 0);
-    // Dropping a runtime inside async code panics unless it is shut down in the background.
-    drop(connection);
+    assert_finished_without_connecting();
 }
 
 #[test]

@@ -50,13 +50,6 @@ pub(crate) fn read_mqtt_bytes(stream: &mut Bytes) -> Result<Bytes, Error> {
     Ok(stream.split_to(len))
 }
 
-/// Reads an MQTT UTF-8 string and keeps it as a slice of `stream` (no copy).
-pub(crate) fn read_mqtt_str(stream: &mut Bytes) -> Result<Bytes, Error> {
-    let bytes = read_mqtt_bytes(stream)?;
-    validate_mqtt_string(&bytes)?;
-    Ok(bytes)
-}
-
 /// Reads an MQTT UTF-8 string into an owned `String`.
 pub(crate) fn read_mqtt_string(stream: &mut Bytes) -> Result<String, Error> {
     let bytes = read_mqtt_bytes(stream)?;
@@ -166,10 +159,12 @@ mod tests {
     }
 
     #[test]
-    fn read_mqtt_str_returns_slice_of_stream() {
+    fn read_mqtt_bytes_returns_slice_of_stream() {
         let mut stream = Bytes::from_static(&[0x00, 0x03, b'a', b'/', b'b', 0xFF]);
-        let text = read_mqtt_str(&mut stream).unwrap();
-        assert_eq!(&text[..], b"a/b");
+        let start = stream.as_ptr() as usize;
+        let field = read_mqtt_bytes(&mut stream).unwrap();
+        assert_eq!(&field[..], b"a/b");
+        assert_eq!(field.as_ptr() as usize, start + 2);
         assert_eq!(&stream[..], &[0xFF]);
     }
 

@@ -4,9 +4,7 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::header::{fixed_byte1, frame_size, write_packet};
-use super::primitives::{
-    nonzero_pkid, read_mqtt_str, read_pkid, validate_mqtt_string, write_mqtt_bytes,
-};
+use super::primitives::{nonzero_pkid, read_mqtt_bytes, read_pkid, write_mqtt_bytes};
 use super::{Error, FixedHeader, PacketType, QoS, qos};
 
 /// PUBLISH: an application message. The topic is kept as UTF-8 `Bytes` so decoding does not copy.
@@ -85,7 +83,7 @@ impl Publish {
         let qos = qos((flags >> 1) & 0b11)?;
         let dup = flags & DUP != 0;
         check_dup(dup, qos)?;
-        let topic = read_mqtt_str(&mut body)?;
+        let topic = read_mqtt_bytes(&mut body)?;
         check_topic_name(&topic)?;
         let pkid = match qos {
             QoS::AtMostOnce => 0,
@@ -110,7 +108,6 @@ impl Publish {
     /// 65,535 bytes or a frame over 268,435,455; nothing is written on error.
     pub fn write(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
         check_dup(self.dup, self.qos)?;
-        validate_mqtt_string(&self.topic)?;
         check_topic_name(&self.topic)?;
         let pkid = match self.qos {
             QoS::AtMostOnce => None,
@@ -148,14 +145,25 @@ const fn check_dup(dup: bool, qos: QoS) -> Result<(), Error> {
     }
 }
 
-/// Topic-name rules beyond the string rules: [MQTT-4.7.3-1] non-empty and
-/// [MQTT-3.3.2-2] no wildcards. `topic` is already known to be UTF-8 or is checked bytewise.
+/// All topic-name rules in one pass (this runs once per PUBLISH, on the hot path):
+/// [MQTT-4.7.3-1] non-empty, [MQTT-1.5.3-2] no U+0000, [MQTT-3.3.2-2] no wildcards, and
+/// [MQTT-1.5.3-1] well-formed UTF-8, validated only when a non-ASCII byte is present.
+/// In UTF-8 the bytes `0`, `+` and `#` only ever encode those characters.
 fn check_topic_name(topic: &[u8]) -> Result<(), Error> {
     if topic.is_empty() {
         return Err(Error::EmptyTopic);
     }
-    if topic.iter().any(|&byte| byte == b'+' || byte == b'#') {
-        return Err(Error::WildcardInTopic);
+    let mut ascii = true;
+    for &byte in topic {
+        match byte {
+            0 => return Err(Error::NullCharacter),
+            b'+' | b'#' => return Err(Error::WildcardInTopic),
+            0x80.. => ascii = false,
+            _ => {}
+        }
+    }
+    if !ascii {
+        std::str::from_utf8(topic).map_err(|_| Error::TopicNotUtf8)?;
     }
     Ok(())
 }

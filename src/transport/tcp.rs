@@ -11,7 +11,11 @@ use crate::NetworkOptions;
 /// Resolves `host:port` and connects to the first address that accepts, trying them in turn.
 ///
 /// The caller bounds the whole attempt with the connection timeout.
-pub(crate) async fn connect(host: &str, port: u16, options: &NetworkOptions) -> io::Result<TcpStream> {
+pub(crate) async fn connect(
+    host: &str,
+    port: u16,
+    options: &NetworkOptions,
+) -> io::Result<TcpStream> {
     let mut last_error = None;
     for addr in lookup_host((host, port)).await? {
         match connect_addr(addr, options).await {

@@ -1,6 +1,8 @@
 //! Launches a private `mosquitto` process per test on a free 127.0.0.1 port, with a
 //! generated config and log in a temp dir; kills and reaps it on drop. A missing binary
 //! fails the test (never skips). Works on the real clock only (it waits on a process).
+//! Also drives a client's event loop in its own task for the real-broker tests, with every
+//! wait bounded ([`DrivenLoop`]).
 
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
@@ -8,6 +10,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use rumqttc::{ConnAck, ConnectionError, Event, EventLoop, MqttOptions, Packet, Publish};
+use tokio::sync::mpsc;
+use tokio::task::JoinHandle;
 
 /// How long a start or restart may take before the test fails.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -511,5 +517,129 @@ impl Drop for TempDir {
             // Best effort: a leftover temp dir must not fail a test.
             let _ = fs::remove_dir_all(&self.path);
         }
+    }
+}
+
+/// How long a real-broker test waits for one event, or one bounded step, before failing.
+pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(30);
+/// Pause before polling again after a connection error, so a broker that is down is not
+/// hammered with connection attempts.
+const RECONNECT_BACKOFF: Duration = Duration::from_millis(50);
+
+impl Mosquitto {
+    /// Client options for `client_id` against the main listener (other settings default).
+    pub(crate) fn options(&self, client_id: &str) -> MqttOptions {
+        MqttOptions::new(client_id, ("127.0.0.1", self.port()))
+    }
+}
+
+/// Awaits `future` for at most [`STEP_TIMEOUT`]; panics naming `what` when it takes longer.
+pub(crate) async fn within<F: Future>(what: &str, future: F) -> F::Output {
+    match tokio::time::timeout(STEP_TIMEOUT, future).await {
+        Ok(output) => output,
+        Err(_) => panic!("{what}: not done within {STEP_TIMEOUT:?}"),
+    }
+}
+
+/// One result of [`EventLoop::poll`].
+pub(crate) type PollResult = Result<Event, ConnectionError>;
+
+/// An event loop polled in its own tokio task, as an application would run it; every poll
+/// result is forwarded, in order, to the test. After an error the task waits
+/// [`RECONNECT_BACKOFF`] and polls again (which reconnects); it ends after a final
+/// `RequestsDone` or `DisconnectTimeout`, dropping the loop.
+#[derive(Debug)]
+pub(crate) struct DrivenLoop {
+    results: mpsc::UnboundedReceiver<PollResult>,
+    task: JoinHandle<()>,
+}
+
+impl DrivenLoop {
+    /// Starts polling `eventloop` in a new task.
+    pub(crate) fn spawn(mut eventloop: EventLoop) -> Self {
+        let (tx, results) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            loop {
+                let result = eventloop.poll().await;
+                let is_final = matches!(
+                    result,
+                    Err(ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout)
+                );
+                let is_error = result.is_err();
+                if tx.send(result).is_err() || is_final {
+                    break;
+                }
+                if is_error {
+                    tokio::time::sleep(RECONNECT_BACKOFF).await;
+                }
+            }
+        });
+        Self { results, task }
+    }
+
+    /// The next poll result; `None` once the task has ended and every result was taken.
+    pub(crate) async fn next(&mut self) -> Option<PollResult> {
+        within("waiting for the next poll result", self.results.recv()).await
+    }
+
+    /// The next event; panics on a connection error or when the loop has ended.
+    pub(crate) async fn next_event(&mut self) -> Event {
+        match self.next().await {
+            Some(Ok(event)) => event,
+            Some(Err(error)) => panic!("unexpected connection error: {error:?}"),
+            None => panic!("the event loop ended while an event was expected"),
+        }
+    }
+
+    /// Skips outgoing events up to the CONNACK and returns it; panics on anything else.
+    pub(crate) async fn connack(&mut self) -> ConnAck {
+        loop {
+            match self.next_event().await {
+                Event::Incoming(Packet::ConnAck(connack)) => return connack,
+                Event::Outgoing(_) => {}
+                Event::Incoming(other) => panic!("expected CONNACK, received {other:?}"),
+            }
+        }
+    }
+
+    /// The next incoming PUBLISH, skipping every other event (acks, pings); panics on a
+    /// connection error.
+    pub(crate) async fn next_publish(&mut self) -> Publish {
+        loop {
+            if let Event::Incoming(Packet::Publish(publish)) = self.next_event().await {
+                return publish;
+            }
+        }
+    }
+
+    /// Incoming PUBLISHes up to and including the first whose payload is `last`.
+    pub(crate) async fn publishes_until(&mut self, last: &[u8]) -> Vec<Publish> {
+        let mut received = Vec::new();
+        loop {
+            let publish = self.next_publish().await;
+            let done = publish.payload.as_ref() == last;
+            received.push(publish);
+            if done {
+                return received;
+            }
+        }
+    }
+
+    /// Every remaining poll result, until the task ends (after `RequestsDone`).
+    pub(crate) async fn until_end(mut self) -> Vec<PollResult> {
+        let mut rest = Vec::new();
+        while let Some(result) = self.next().await {
+            rest.push(result);
+        }
+        rest
+    }
+
+    /// Kills the task mid-poll, as a crashing application would: the loop and its socket
+    /// are dropped without DISCONNECT. Returns once the drop has happened.
+    pub(crate) async fn abort(self) {
+        self.task.abort();
+        // A cancelled task reports `JoinError::Cancelled` after its future was dropped.
+        let joined = within("waiting for the aborted event loop task", self.task).await;
+        assert!(joined.is_err_and(|error| error.is_cancelled()));
     }
 }
