@@ -89,6 +89,17 @@
 //! | `proxy` | HTTP CONNECT proxies |
 //! | `url` | `MqttOptions::parse_url` |
 #![cfg_attr(docsrs, feature(doc_cfg))]
+// Library code reports errors; tests may unwrap.
+#![cfg_attr(
+    not(test),
+    warn(
+        clippy::unwrap_used,
+        clippy::expect_used,
+        clippy::panic,
+        clippy::todo,
+        clippy::unimplemented
+    )
+)]
 
 #[cfg(all(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"))]
 compile_error!(
