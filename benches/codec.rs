@@ -110,6 +110,26 @@ fn codec(c: &mut Criterion) {
             });
         });
 
+        // Floor of any zero-copy decode that hands out topic and payload as `Bytes`:
+        // split the frame off the read buffer and take a second reference to it, with
+        // no parsing at all (two reference-count increments).
+        group.bench_function("zero_copy_floor", |b| {
+            b.iter_custom(|iters| {
+                batched(
+                    iters,
+                    frame.len(),
+                    |batch| (frames(&frame, batch), Vec::with_capacity(batch)),
+                    |(stream, kept), batch| {
+                        for _ in 0..batch {
+                            let frame = stream.split_to(frame.len()).freeze();
+                            kept.push((frame.clone(), frame));
+                        }
+                        black_box(kept);
+                    },
+                )
+            });
+        });
+
         // The same, with each packet dropped as soon as it is decoded (two reference
         // count decrements: topic and payload).
         group.bench_function("decode_and_drop", |b| {

@@ -76,6 +76,18 @@ pub enum ConnectionError {
     /// The transport does not fit the broker address (for example TCP to a Unix path).
     #[error("transport does not match the broker address")]
     BrokerTransportMismatch,
+    /// The TLS configuration is unusable or the TLS handshake failed.
+    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+    #[error(transparent)]
+    Tls(#[from] crate::TlsError),
+    /// The WebSocket upgrade failed (refused, wrong sub-protocol, request modifier error).
+    #[cfg(feature = "websocket")]
+    #[error(transparent)]
+    Websocket(#[from] crate::WebsocketError),
+    /// The HTTP CONNECT proxy could not open the tunnel.
+    #[cfg(feature = "proxy")]
+    #[error(transparent)]
+    Proxy(#[from] crate::ProxyError),
     /// The options are invalid; fix them and build a new event loop.
     #[error("invalid options")]
     InvalidOptions(#[from] ConfigError),
@@ -409,22 +421,25 @@ impl EventLoop {
         Ok(())
     }
 
-    /// Handles `first` and every further packet already whole in the read buffer, up to a batch.
+    /// Handles `first` and every further packet already whole in the read buffer, up to a
+    /// batch; packets past the batch stay buffered for the next call.
     fn handle_packets(&mut self, first: Packet) -> Result<(), ConnectionError> {
-        let mut packet = first;
-        for _ in 0..READ_BATCH {
-            if let (Packet::PingResp, Phase::Connected { keepalive, .. }) =
-                (&packet, &mut self.phase)
-            {
-                keepalive.handle_pingresp();
-            }
-            if let Some(reply) = self.state.handle_incoming_packet(packet)? {
-                self.network()?.write(&reply)?;
-            }
+        self.handle_packet(first)?;
+        for _ in 1..READ_BATCH {
             match self.network()?.read_buffered()? {
-                Some(next) => packet = next,
+                Some(packet) => self.handle_packet(packet)?,
                 None => break,
             }
+        }
+        Ok(())
+    }
+
+    fn handle_packet(&mut self, packet: Packet) -> Result<(), ConnectionError> {
+        if let (Packet::PingResp, Phase::Connected { keepalive, .. }) = (&packet, &mut self.phase) {
+            keepalive.handle_pingresp();
+        }
+        if let Some(reply) = self.state.handle_incoming_packet(packet)? {
+            self.network()?.write(&reply)?;
         }
         Ok(())
     }

@@ -9,6 +9,8 @@ mod error;
 mod network;
 #[cfg(test)]
 mod tests;
+#[cfg(feature = "url")]
+mod url;
 
 use std::fmt;
 use std::time::Duration;
@@ -78,6 +80,10 @@ pub struct MqttOptions {
     inflight: u16,
     ack_mode: AckMode,
     network: NetworkOptions,
+    #[cfg(feature = "proxy")]
+    proxy: Option<crate::transport::Proxy>,
+    #[cfg(feature = "websocket")]
+    request_modifier: Option<crate::transport::RequestModifier>,
 }
 
 impl MqttOptions {
@@ -122,6 +128,10 @@ impl MqttOptions {
             inflight: DEFAULT_INFLIGHT,
             ack_mode: AckMode::Automatic,
             network: NetworkOptions::new(),
+            #[cfg(feature = "proxy")]
+            proxy: None,
+            #[cfg(feature = "websocket")]
+            request_modifier: None,
         }
     }
 

@@ -6,62 +6,16 @@ mod support;
 
 use bytes::Bytes;
 use rumqttc::{
-    AsyncClient, ConnAck, ConnectReturnCode, Event, LastWill, MqttOptions, Outgoing, Packet,
-    PublishResult, QoS, SubscribeFilter, SubscribeReasonCode,
+    AsyncClient, Event, LastWill, MqttOptions, Outgoing, Packet, Publish, PublishResult, QoS,
 };
-use support::mosquitto::{DrivenLoop, Mosquitto, MosquittoConfig, PollResult, within};
+use support::mosquitto::{
+    DrivenLoop, Mosquitto, MosquittoConfig, connected, count, subscribe_granted, within,
+};
 
 /// Messages per QoS level in the bulk tests.
 const MESSAGE_COUNT: usize = 1_000;
 /// Payload of the message that marks the end of a burst.
 const END: &[u8] = b"end";
-
-/// A client connected to `options`' broker, its loop polled in its own task.
-async fn connected(options: MqttOptions) -> (AsyncClient, DrivenLoop) {
-    let (client, eventloop) = AsyncClient::builder(options).capacity(10).build();
-    let mut driven = DrivenLoop::spawn(eventloop);
-    let connack = driven.connack().await;
-    assert_eq!(connack, ConnAck::new(ConnectReturnCode::Success, false));
-    (client, driven)
-}
-
-/// Subscribes to every `(filter, qos)` and waits for the SUBACK granting exactly those QoS.
-async fn subscribe(client: &AsyncClient, filters: &[(&str, QoS)]) {
-    let expected: Vec<_> = filters
-        .iter()
-        .map(|(_, qos)| SubscribeReasonCode::Success(*qos))
-        .collect();
-    let filters = filters
-        .iter()
-        .map(|(filter, qos)| SubscribeFilter::new((*filter).to_owned(), *qos));
-    let notice = client.subscribe_many_tracked(filters).await.unwrap();
-    let suback = within("waiting for the SUBACK", notice.wait_async())
-        .await
-        .unwrap();
-    assert_eq!(suback.return_codes, expected);
-}
-
-/// Disconnects gracefully and returns the loop's remaining results, checking that it ended
-/// with `Outgoing(Disconnect)` then `RequestsDone`.
-async fn disconnect(client: &AsyncClient, driven: DrivenLoop) -> Vec<Event> {
-    client.disconnect().await.unwrap();
-    let mut results = driven.until_end().await;
-    assert!(matches!(
-        results.pop(),
-        Some(Err(rumqttc::ConnectionError::RequestsDone))
-    ));
-    let events: Vec<Event> = results.into_iter().map(ok_event).collect();
-    assert_eq!(events.last(), Some(&Event::Outgoing(Outgoing::Disconnect)));
-    events
-}
-
-fn ok_event(result: PollResult) -> Event {
-    result.unwrap_or_else(|error| panic!("unexpected connection error: {error:?}"))
-}
-
-fn count(events: &[Event], wanted: impl Fn(&Event) -> bool) -> usize {
-    events.iter().filter(|event| wanted(event)).count()
-}
 
 /// Payloads `"0"` to `"999"`, then [`END`].
 fn sequence_payloads() -> Vec<Bytes> {
@@ -75,29 +29,33 @@ fn sequence_payloads() -> Vec<Bytes> {
 /// of the same QoS, and checks the subscriber got each exactly once, in order, and the
 /// publisher saw one acknowledgement flow per message.
 async fn bulk_pubsub_delivers_every_message_once_in_order(qos: QoS, tag: &str) {
-    let broker = Mosquitto::start(MosquittoConfig::default());
+    let broker = Mosquitto::start(MosquittoConfig::bulk());
     let topic = format!("bulk/{tag}");
     let (subscriber, mut inbox) = connected(broker.options(&format!("bulk-sub-{tag}"))).await;
-    subscribe(&subscriber, &[(&topic, qos)]).await;
+    subscribe_granted(&subscriber, &[(&topic, qos)]).await;
     let (publisher, outbox) = connected(broker.options(&format!("bulk-pub-{tag}"))).await;
 
     let payloads = sequence_payloads();
     within("publishing the burst", async {
         for payload in &payloads {
             let payload = payload.clone();
-            publisher.publish(&topic, qos, false, payload).await.unwrap();
+            publisher
+                .publish(&topic, qos, false, payload)
+                .await
+                .unwrap();
         }
     })
     .await;
     let received = inbox.publishes_until(END).await;
-    let events = disconnect(&publisher, outbox).await;
+    let events = outbox.disconnect(&publisher).await;
 
     let received_payloads: Vec<Bytes> = received.iter().map(|p| p.payload.clone()).collect();
     assert_eq!(received_payloads, payloads);
-    assert!(received.iter().all(|p| p.topic == topic.as_bytes()
-        && p.qos == qos
-        && !p.dup
-        && !p.retain));
+    assert!(
+        received
+            .iter()
+            .all(|p| p.topic == topic.as_bytes() && p.qos == qos && !p.dup && !p.retain)
+    );
     let published = |e: &Event| matches!(e, Event::Outgoing(Outgoing::Publish(_)));
     assert_eq!(count(&events, published), MESSAGE_COUNT + 1);
     let acked = |e: &Event| match qos {
@@ -105,7 +63,11 @@ async fn bulk_pubsub_delivers_every_message_once_in_order(qos: QoS, tag: &str) {
         QoS::AtLeastOnce => matches!(e, Event::Incoming(Packet::PubAck(_))),
         QoS::ExactlyOnce => matches!(e, Event::Incoming(Packet::PubComp(_))),
     };
-    let expected_acks = if qos == QoS::AtMostOnce { 0 } else { MESSAGE_COUNT + 1 };
+    let expected_acks = if qos == QoS::AtMostOnce {
+        0
+    } else {
+        MESSAGE_COUNT + 1
+    };
     assert_eq!(count(&events, acked), expected_acks);
 }
 
@@ -134,10 +96,10 @@ async fn retained_message_reaches_later_subscriber_with_retain_flag() {
         .unwrap();
     let result = within("waiting for the PUBACK", notice.wait_async()).await;
     assert!(matches!(result, Ok(PublishResult::Qos1(_))));
-    disconnect(&publisher, outbox).await;
+    outbox.disconnect(&publisher).await;
 
     let (subscriber, mut inbox) = connected(broker.options("retain-sub")).await;
-    subscribe(&subscriber, &[("retain/#", QoS::AtLeastOnce)]).await;
+    subscribe_granted(&subscriber, &[("retain/#", QoS::AtLeastOnce)]).await;
     let retained = inbox.next_publish().await;
 
     assert_eq!(retained.topic, "retain/state");
@@ -153,7 +115,7 @@ async fn will_scenario(
     id: &str,
 ) -> (AsyncClient, DrivenLoop, AsyncClient, DrivenLoop) {
     let (observer, inbox) = connected(broker.options(&format!("{id}-observer"))).await;
-    subscribe(&observer, &[("will/+", QoS::AtLeastOnce)]).await;
+    subscribe_granted(&observer, &[("will/+", QoS::AtLeastOnce)]).await;
     let mut options = broker.options(id);
     options.set_last_will(LastWill::new(
         format!("will/{id}"),
@@ -186,7 +148,7 @@ async fn last_will_is_not_published_after_graceful_disconnect() {
     let broker = Mosquitto::start(MosquittoConfig::default());
     let (observer, mut inbox, client, driven) = will_scenario(&broker, "leaver").await;
 
-    disconnect(&client, driven).await;
+    driven.disconnect(&client).await;
     broker.wait_for_log("Received DISCONNECT from leaver").await;
     // Anything the broker sends after the DISCONNECT is handled comes after this marker:
     // a will would arrive before it.
@@ -204,13 +166,16 @@ async fn last_will_is_not_published_after_graceful_disconnect() {
 async fn wildcard_filters_deliver_exactly_matching_topics() {
     let broker = Mosquitto::start(MosquittoConfig::default());
     let (plus, mut plus_inbox) = connected(broker.options("wild-plus")).await;
-    subscribe(
+    subscribe_granted(
         &plus,
-        &[("wc/+/temp", QoS::AtLeastOnce), ("end/plus", QoS::AtLeastOnce)],
+        &[
+            ("wc/+/temp", QoS::AtLeastOnce),
+            ("end/plus", QoS::AtLeastOnce),
+        ],
     )
     .await;
     let (hash, mut hash_inbox) = connected(broker.options("wild-hash")).await;
-    subscribe(
+    subscribe_granted(
         &hash,
         &[("wc/a/#", QoS::AtLeastOnce), ("end/hash", QoS::AtLeastOnce)],
     )
@@ -230,23 +195,34 @@ async fn wildcard_filters_deliver_exactly_matching_topics() {
         "end/hash",
     ];
     for topic in topics {
-        let payload = if topic.starts_with("end/") { END } else { topic.as_bytes() };
+        let payload = if topic.starts_with("end/") {
+            END
+        } else {
+            topic.as_bytes()
+        };
         publisher
             .publish(topic, QoS::AtLeastOnce, false, payload)
             .await
             .unwrap();
     }
-    let topics_of = |publishes: Vec<rumqttc::Publish>| -> Vec<Bytes> {
+    let topics_of = |publishes: Vec<Publish>| -> Vec<Bytes> {
         publishes.into_iter().map(|p| p.topic).collect()
     };
     let via_plus = topics_of(plus_inbox.publishes_until(END).await);
     let via_hash = topics_of(hash_inbox.publishes_until(END).await);
-    disconnect(&publisher, outbox).await;
+    outbox.disconnect(&publisher).await;
 
     assert_eq!(via_plus, ["wc/a/temp", "wc/b/temp", "end/plus"]);
     assert_eq!(
         via_hash,
-        ["wc/a/temp", "wc/a/hum", "wc/a/b/temp", "wc/a", "wc/a/temp/x", "end/hash"]
+        [
+            "wc/a/temp",
+            "wc/a/hum",
+            "wc/a/b/temp",
+            "wc/a",
+            "wc/a/temp/x",
+            "end/hash"
+        ]
     );
 }
 
@@ -256,7 +232,7 @@ async fn shared_broker_on_1883_round_trips_qos1_publish() {
     let id = format!("rumqttc-interop-{}", std::process::id());
     let topic = format!("rumqttc/interop/{}", std::process::id());
     let (client, mut driven) = connected(MqttOptions::new(id, ("127.0.0.1", 1883))).await;
-    subscribe(&client, &[(&topic, QoS::AtLeastOnce)]).await;
+    subscribe_granted(&client, &[(&topic, QoS::AtLeastOnce)]).await;
 
     let notice = client
         .publish_tracked(&topic, QoS::AtLeastOnce, false, "interop")
@@ -264,7 +240,7 @@ async fn shared_broker_on_1883_round_trips_qos1_publish() {
         .unwrap();
     let echoed = driven.next_publish().await;
     let acked = within("waiting for the PUBACK", notice.wait_async()).await;
-    disconnect(&client, driven).await;
+    driven.disconnect(&client).await;
 
     assert!(matches!(acked, Ok(PublishResult::Qos1(_))));
     assert_eq!(echoed.topic, topic.as_bytes());

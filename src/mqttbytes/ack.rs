@@ -45,9 +45,8 @@ pub struct UnsubAck {
 /// Size of every ack frame: fixed header (2) and packet id (2).
 const ACK_SIZE: usize = 4;
 
-/// Decodes the packet id of an ack frame: exactly two bytes, non-zero.
-fn read_ack(header: FixedHeader, frame: Bytes, packet_type: PacketType) -> Result<u16, Error> {
-    let mut body = header.body(packet_type, frame)?;
+/// Decodes the packet id of an ack body: exactly two bytes, non-zero.
+fn decode_ack(mut body: Bytes, packet_type: PacketType) -> Result<u16, Error> {
     let pkid = read_pkid(&mut body, packet_type)?;
     ensure_consumed(&body, packet_type)?;
     Ok(pkid)
@@ -83,7 +82,12 @@ macro_rules! ack_packet {
             /// [`Error::PacketIdZero`] for packet id 0, [`Error::MalformedFlags`] for
             /// wrong reserved flags.
             pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
-                read_ack(fixed_header, bytes, $packet_type).map(Self::new)
+                Self::decode(fixed_header.body($packet_type, bytes)?)
+            }
+
+            /// Decodes the body of a frame whose fixed header [`super::check`] accepted.
+            pub(crate) fn decode(body: Bytes) -> Result<Self, Error> {
+                decode_ack(body, $packet_type).map(Self::new)
             }
 
             /// Writes the whole frame and returns its size.

@@ -78,7 +78,11 @@ impl ConnAck {
     /// [`Error::ReservedConnAckFlags`], [`Error::InvalidConnectReturnCode`] and
     /// [`Error::SessionPresentWithRefusal`] for the rules of MQTT 3.1.1 §3.2.
     pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
-        let mut body = fixed_header.body(PacketType::ConnAck, bytes)?;
+        Self::decode(fixed_header.body(PacketType::ConnAck, bytes)?)
+    }
+
+    /// Decodes the body of a frame whose fixed header [`super::check`] accepted.
+    pub(crate) fn decode(mut body: Bytes) -> Result<Self, Error> {
         let flags = read_u8(&mut body)?;
         let code = ConnectReturnCode::try_from(read_u8(&mut body)?)?;
         ensure_consumed(&body, PacketType::ConnAck)?;

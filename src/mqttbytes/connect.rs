@@ -232,7 +232,11 @@ impl Connect {
     /// ([`Error::TopicNotUtf8`], [`Error::NullCharacter`]), [`Error::BoundaryCrossed`]
     /// for a field running past the body and [`Error::TrailingBytes`] after the last one.
     pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
-        let mut body = fixed_header.body(PacketType::Connect, bytes)?;
+        Self::decode(fixed_header.body(PacketType::Connect, bytes)?)
+    }
+
+    /// Decodes the body of a frame whose fixed header [`super::check`] accepted.
+    pub(crate) fn decode(mut body: Bytes) -> Result<Self, Error> {
         if read_mqtt_bytes(&mut body)? != PROTOCOL_NAME {
             return Err(Error::InvalidProtocol);
         }

@@ -15,16 +15,6 @@ pub struct FixedHeader {
     remaining_len: usize,
 }
 
-/// What a packet type allows as its remaining length.
-enum BodyShape {
-    /// No body at all (PINGREQ, PINGRESP, DISCONNECT).
-    Empty,
-    /// Exactly this many bytes (CONNACK and the packet-id acks).
-    Exact(usize),
-    /// At least one byte.
-    NonEmpty,
-}
-
 impl FixedHeader {
     /// New fixed header from its first byte, the length of its remaining-length varint
     /// and the remaining length itself.
@@ -74,15 +64,13 @@ impl FixedHeader {
     fn validate(&self) -> Result<PacketType, Error> {
         let packet_type = validate_byte1(self.byte1)?;
         let actual = self.remaining_len;
-        match body_shape(packet_type) {
-            BodyShape::Empty | BodyShape::Exact(_) if actual != expected_len(packet_type) => {
-                Err(Error::PayloadSizeIncorrect {
-                    packet_type,
-                    expected: expected_len(packet_type),
-                    actual,
-                })
-            }
-            BodyShape::NonEmpty if actual == 0 => Err(Error::PayloadRequired(packet_type)),
+        match exact_body_len(packet_type) {
+            Some(expected) if actual != expected => Err(Error::PayloadSizeIncorrect {
+                packet_type,
+                expected,
+                actual,
+            }),
+            None if actual == 0 => Err(Error::PayloadRequired(packet_type)),
             _ => Ok(packet_type),
         }
     }
@@ -111,6 +99,15 @@ impl FixedHeader {
     }
 }
 
+/// Splits off the front of `stream` the frame [`check`] accepted with `header`, and returns
+/// its body without re-validating the header.
+pub(crate) fn split_body(header: &FixedHeader, stream: &mut BytesMut) -> Bytes {
+    // `check` guarantees the whole frame is buffered and header_len <= frame_length.
+    let mut frame = stream.split_to(header.frame_length()).freeze();
+    frame.advance(header.header_len);
+    frame
+}
+
 /// The flags [MQTT-2.2.2-1] fixes for `packet_type`; `None` for PUBLISH, whose flags carry data.
 const fn required_flags(packet_type: PacketType) -> Option<u8> {
     match packet_type {
@@ -120,27 +117,22 @@ const fn required_flags(packet_type: PacketType) -> Option<u8> {
     }
 }
 
-const fn body_shape(packet_type: PacketType) -> BodyShape {
+/// The only body length a fixed-size packet may have; `None` for packets whose body
+/// varies but must not be empty.
+const fn exact_body_len(packet_type: PacketType) -> Option<usize> {
     match packet_type {
-        PacketType::PingReq | PacketType::PingResp | PacketType::Disconnect => BodyShape::Empty,
+        PacketType::PingReq | PacketType::PingResp | PacketType::Disconnect => Some(0),
         PacketType::ConnAck
         | PacketType::PubAck
         | PacketType::PubRec
         | PacketType::PubRel
         | PacketType::PubComp
-        | PacketType::UnsubAck => BodyShape::Exact(2),
+        | PacketType::UnsubAck => Some(2),
         PacketType::Connect
         | PacketType::Publish
         | PacketType::Subscribe
         | PacketType::SubAck
-        | PacketType::Unsubscribe => BodyShape::NonEmpty,
-    }
-}
-
-const fn expected_len(packet_type: PacketType) -> usize {
-    match body_shape(packet_type) {
-        BodyShape::Exact(len) => len,
-        BodyShape::Empty | BodyShape::NonEmpty => 0,
+        | PacketType::Unsubscribe => None,
     }
 }
 

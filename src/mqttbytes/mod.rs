@@ -22,6 +22,7 @@ pub use ack::{PubAck, PubComp, PubRec, PubRel, UnsubAck};
 pub use connack::{ConnAck, ConnectReturnCode};
 pub use connect::{Connect, ConnectAuth, LastWill};
 pub use error::Error;
+use header::split_body;
 pub use header::{FixedHeader, check};
 pub use ping::{Disconnect, PingReq, PingResp};
 pub use publish::Publish;
@@ -187,20 +188,20 @@ impl Packet {
     pub fn read(stream: &mut BytesMut, max_size: usize) -> Result<Self, Error> {
         let header = check(stream.iter(), max_size)?;
         let packet_type = header.packet_type()?;
-        // `check` guarantees the whole frame is buffered.
-        let frame = stream.split_to(header.frame_length()).freeze();
+        // From here the frame is consumed; its header needs no second validation.
+        let body = split_body(&header, stream);
         Ok(match packet_type {
-            PacketType::Connect => Self::Connect(Connect::read(header, frame)?),
-            PacketType::ConnAck => Self::ConnAck(ConnAck::read(header, frame)?),
-            PacketType::Publish => Self::Publish(Publish::read(header, frame)?),
-            PacketType::PubAck => Self::PubAck(PubAck::read(header, frame)?),
-            PacketType::PubRec => Self::PubRec(PubRec::read(header, frame)?),
-            PacketType::PubRel => Self::PubRel(PubRel::read(header, frame)?),
-            PacketType::PubComp => Self::PubComp(PubComp::read(header, frame)?),
-            PacketType::Subscribe => Self::Subscribe(Subscribe::read(header, frame)?),
-            PacketType::SubAck => Self::SubAck(SubAck::read(header, frame)?),
-            PacketType::Unsubscribe => Self::Unsubscribe(Unsubscribe::read(header, frame)?),
-            PacketType::UnsubAck => Self::UnsubAck(UnsubAck::read(header, frame)?),
+            PacketType::Connect => Self::Connect(Connect::decode(body)?),
+            PacketType::ConnAck => Self::ConnAck(ConnAck::decode(body)?),
+            PacketType::Publish => Self::Publish(Publish::decode(header.flags(), body)?),
+            PacketType::PubAck => Self::PubAck(PubAck::decode(body)?),
+            PacketType::PubRec => Self::PubRec(PubRec::decode(body)?),
+            PacketType::PubRel => Self::PubRel(PubRel::decode(body)?),
+            PacketType::PubComp => Self::PubComp(PubComp::decode(body)?),
+            PacketType::Subscribe => Self::Subscribe(Subscribe::decode(body)?),
+            PacketType::SubAck => Self::SubAck(SubAck::decode(body)?),
+            PacketType::Unsubscribe => Self::Unsubscribe(Unsubscribe::decode(body)?),
+            PacketType::UnsubAck => Self::UnsubAck(UnsubAck::decode(body)?),
             // `check` has verified these have no body.
             PacketType::PingReq => Self::PingReq,
             PacketType::PingResp => Self::PingResp,

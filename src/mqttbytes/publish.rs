@@ -77,8 +77,13 @@ impl Publish {
     /// [`Error::WildcardInTopic`], [`Error::PacketIdZero`] for QoS > 0 with id 0, and
     /// [`Error::BoundaryCrossed`] when the topic or id runs past the body.
     pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
-        let mut body = fixed_header.body(PacketType::Publish, bytes)?;
-        let flags = fixed_header.flags();
+        let body = fixed_header.body(PacketType::Publish, bytes)?;
+        Self::decode(fixed_header.flags(), body)
+    }
+
+    /// Decodes the body of a frame whose fixed header [`super::check`] accepted;
+    /// `flags` is the low nibble of its first byte.
+    pub(crate) fn decode(flags: u8, mut body: Bytes) -> Result<Self, Error> {
         // [MQTT-3.3.1-4] QoS bits 11 are malformed.
         let qos = qos((flags >> 1) & 0b11)?;
         let dup = flags & DUP != 0;
@@ -145,25 +150,55 @@ const fn check_dup(dup: bool, qos: QoS) -> Result<(), Error> {
     }
 }
 
-/// All topic-name rules in one pass (this runs once per PUBLISH, on the hot path):
-/// [MQTT-4.7.3-1] non-empty, [MQTT-1.5.3-2] no U+0000, [MQTT-3.3.2-2] no wildcards, and
-/// [MQTT-1.5.3-1] well-formed UTF-8, validated only when a non-ASCII byte is present.
-/// In UTF-8 the bytes `0`, `+` and `#` only ever encode those characters.
+/// All topic-name rules (this runs once per PUBLISH, on the hot path): [MQTT-4.7.3-1]
+/// non-empty, [MQTT-1.5.3-1] well-formed UTF-8, [MQTT-1.5.3-2] no U+0000 and
+/// [MQTT-3.3.2-2] no wildcards. In UTF-8 the bytes `0`, `+` and `#` only ever encode
+/// those characters, so they can be searched bytewise.
+///
+/// The fast path tests eight bytes at a time for `0`, `+`, `#` or a non-ASCII byte; only
+/// a topic with one of those takes the slow path, which names the broken rule.
 fn check_topic_name(topic: &[u8]) -> Result<(), Error> {
+    let mut suspect = topic.is_empty();
+    let mut words = topic.chunks_exact(8);
+    for word in &mut words {
+        // Always 8 bytes; a failed conversion would only send us down the slow path.
+        let word = word.try_into().map_or(0, u64::from_ne_bytes);
+        suspect |= has_zero_byte(word)
+            | has_zero_byte(word ^ (ONES * u64::from(b'+')))
+            | has_zero_byte(word ^ (ONES * u64::from(b'#')))
+            | (word & HIGHS != 0);
+    }
+    for &byte in words.remainder() {
+        suspect |= byte == 0 || byte == b'+' || byte == b'#' || !byte.is_ascii();
+    }
+    if suspect {
+        return check_topic_name_slow(topic);
+    }
+    Ok(())
+}
+
+/// 0x01 in every byte of a word.
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+/// 0x80 in every byte of a word.
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// True when some byte of `word` is zero (the classic SWAR test; exact as a yes/no).
+const fn has_zero_byte(word: u64) -> bool {
+    word.wrapping_sub(ONES) & !word & HIGHS != 0
+}
+
+/// The rare path of [`check_topic_name`]: names the broken rule, or accepts a valid
+/// non-ASCII topic.
+fn check_topic_name_slow(topic: &[u8]) -> Result<(), Error> {
     if topic.is_empty() {
         return Err(Error::EmptyTopic);
     }
-    let mut ascii = true;
-    for &byte in topic {
-        match byte {
-            0 => return Err(Error::NullCharacter),
-            b'+' | b'#' => return Err(Error::WildcardInTopic),
-            0x80.. => ascii = false,
-            _ => {}
-        }
+    std::str::from_utf8(topic).map_err(|_| Error::TopicNotUtf8)?;
+    if topic.contains(&0) {
+        return Err(Error::NullCharacter);
     }
-    if !ascii {
-        std::str::from_utf8(topic).map_err(|_| Error::TopicNotUtf8)?;
+    if topic.iter().any(|&byte| byte == b'+' || byte == b'#') {
+        return Err(Error::WildcardInTopic);
     }
     Ok(())
 }
@@ -178,5 +213,47 @@ impl std::fmt::Debug for Publish {
             .field("pkid", &self.pkid)
             .field("payload_len", &self.payload.len())
             .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The word-at-a-time scan finds `0`, `+`, `#` and bad UTF-8 at every position of
+    /// topics of every length up to 40 (whole words and tails), and lets neighbouring
+    /// bytes and valid multi-byte characters through.
+    #[test]
+    fn check_topic_name_finds_forbidden_byte_at_every_position() {
+        assert_eq!(check_topic_name(b""), Err(Error::EmptyTopic));
+        for len in 1..=40 {
+            let clean = vec![b'a'; len];
+            assert_eq!(check_topic_name(&clean), Ok(()));
+            for at in 0..len {
+                let cases = [
+                    (0x00, Err(Error::NullCharacter)),
+                    (b'+', Err(Error::WildcardInTopic)),
+                    (b'#', Err(Error::WildcardInTopic)),
+                    (0xFF, Err(Error::TopicNotUtf8)),
+                    (0x80, Err(Error::TopicNotUtf8)),
+                    (0x01, Ok(())),
+                    (b'*', Ok(())),
+                    (b',', Ok(())),
+                    (b'"', Ok(())),
+                    (b'$', Ok(())),
+                    (0x7F, Ok(())),
+                ];
+                for (byte, expected) in cases {
+                    let mut topic = clean.clone();
+                    topic[at] = byte;
+                    assert_eq!(check_topic_name(&topic), expected, "{len} {at} {byte:#04x}");
+                }
+                if at + 1 < len {
+                    let mut topic = clean.clone();
+                    topic[at..at + 2].copy_from_slice("é".as_bytes());
+                    assert_eq!(check_topic_name(&topic), Ok(()), "{len} {at}");
+                }
+            }
+        }
     }
 }

@@ -113,7 +113,11 @@ impl Subscribe {
     /// [`Error::ReservedSubscribeOptions`], [`Error::InvalidQoS`], string errors and
     /// [`Error::BoundaryCrossed`] for a filter running past the body.
     pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
-        let mut body = fixed_header.body(PacketType::Subscribe, bytes)?;
+        Self::decode(fixed_header.body(PacketType::Subscribe, bytes)?)
+    }
+
+    /// Decodes the body of a frame whose fixed header [`super::check`] accepted.
+    pub(crate) fn decode(mut body: Bytes) -> Result<Self, Error> {
         let pkid = read_pkid(&mut body, PacketType::Subscribe)?;
         let mut filters = Vec::new();
         while !body.is_empty() {
@@ -178,7 +182,11 @@ impl SubAck {
     /// [`Error::PacketIdZero`], [`Error::EmptySubAck`] without return codes and
     /// [`Error::InvalidSubscribeReasonCode`].
     pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
-        let mut body = fixed_header.body(PacketType::SubAck, bytes)?;
+        Self::decode(fixed_header.body(PacketType::SubAck, bytes)?)
+    }
+
+    /// Decodes the body of a frame whose fixed header [`super::check`] accepted.
+    pub(crate) fn decode(mut body: Bytes) -> Result<Self, Error> {
         let pkid = read_pkid(&mut body, PacketType::SubAck)?;
         if body.is_empty() {
             return Err(Error::EmptySubAck);

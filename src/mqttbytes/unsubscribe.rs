@@ -43,7 +43,11 @@ impl Unsubscribe {
     /// [`Error::PacketIdZero`], [`Error::EmptySubscription`] without filters, string
     /// errors and [`Error::BoundaryCrossed`] for a filter running past the body.
     pub fn read(fixed_header: FixedHeader, bytes: Bytes) -> Result<Self, Error> {
-        let mut body = fixed_header.body(PacketType::Unsubscribe, bytes)?;
+        Self::decode(fixed_header.body(PacketType::Unsubscribe, bytes)?)
+    }
+
+    /// Decodes the body of a frame whose fixed header [`super::check`] accepted.
+    pub(crate) fn decode(mut body: Bytes) -> Result<Self, Error> {
         let pkid = read_pkid(&mut body, PacketType::Unsubscribe)?;
         let mut topics = Vec::new();
         while !body.is_empty() {

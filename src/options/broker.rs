@@ -5,8 +5,20 @@ use std::fmt;
 #[cfg(unix)]
 use std::path::{Path, PathBuf};
 
+#[cfg(any(feature = "proxy", feature = "websocket"))]
+use super::MqttOptions;
 #[cfg(feature = "websocket")]
 use super::OptionError;
+#[cfg(feature = "proxy")]
+use crate::transport::Proxy;
+#[cfg(feature = "websocket")]
+use crate::transport::RequestModifier;
+#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+use crate::transport::{TlsConfiguration, TlsError};
+#[cfg(feature = "websocket")]
+use async_tungstenite::tungstenite::http::Request;
+#[cfg(feature = "websocket")]
+use std::future::IntoFuture;
 
 /// The port a broker given only by host name is reached on (IANA "mqtt").
 const DEFAULT_MQTT_PORT: u16 = 1883;
@@ -136,7 +148,6 @@ impl Broker {
     /// The host and port to dial for a WebSocket broker: the URL's explicit port, else
     /// `default_port` (80 for `ws`, 443 when a secure transport is used).
     #[cfg(feature = "websocket")]
-    #[allow(dead_code, reason = "read by the websocket transport")]
     pub(crate) fn websocket_address(&self, default_port: u16) -> Option<(&str, u16)> {
         match &self.target {
             Target::Websocket { host, port, .. } => {
@@ -157,16 +168,22 @@ impl Broker {
         }
     }
 
-    /// Whether `transport` can reach this broker: `Tcp` needs a TCP broker, `Unix` a Unix
-    /// broker and `Ws` a WebSocket broker.
+    /// Whether `transport` can reach this broker: `Tcp` and `Tls` need a TCP broker, `Unix`
+    /// a Unix broker, `Ws` and `Wss` a WebSocket broker.
     pub(crate) const fn is_compatible(&self, transport: &Transport) -> bool {
         match transport {
             Transport::Tcp => matches!(self.target, Target::Tcp { .. }),
-            // The TLS issue adds: `Tls(_)` needs a TCP broker, `Wss(_)` any WebSocket broker.
+            #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+            Transport::Tls(_) => matches!(self.target, Target::Tcp { .. }),
             #[cfg(unix)]
             Transport::Unix => matches!(self.target, Target::Unix { .. }),
             #[cfg(feature = "websocket")]
             Transport::Ws => matches!(self.target, Target::Websocket { .. }),
+            #[cfg(all(
+                feature = "websocket",
+                any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+            ))]
+            Transport::Wss(_) => matches!(self.target, Target::Websocket { .. }),
         }
     }
 }
@@ -220,27 +237,99 @@ impl<S: Into<String>> From<(S, u16)> for Broker {
 /// How bytes reach the broker. It must suit the [`Broker`] kind (checked by
 /// [`MqttOptions::validate`](crate::MqttOptions::validate) and again at connect).
 ///
-/// TLS over TCP (`Tls`) and secure WebSocket (`Wss`) variants, carrying a TLS
-/// configuration, are added with TLS support.
+/// TLS transports verify the broker certificate for the broker host. With both TLS backends
+/// compiled in, build the [`TlsConfiguration`] explicitly: its variant picks the backend.
 #[derive(Clone, Debug, Default)]
 pub enum Transport {
     /// Plain TCP, to a [`Broker::tcp`] broker.
     #[default]
     Tcp,
+    /// TLS over TCP, to a [`Broker::tcp`] broker.
+    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls")))
+    )]
+    Tls(TlsConfiguration),
     /// A Unix domain socket, to a `Broker::unix` broker.
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
     Unix,
-    /// WebSocket over plain TCP, to a `Broker::websocket` broker.
+    /// WebSocket over plain TCP, to a `Broker::websocket` broker (port 80 by default).
     #[cfg(feature = "websocket")]
     #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
     Ws,
+    /// WebSocket over TLS, to a `Broker::websocket` broker given in its `ws://` form (port
+    /// 443 by default).
+    #[cfg(all(
+        feature = "websocket",
+        any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+    ))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(all(
+            feature = "websocket",
+            any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+        )))
+    )]
+    Wss(TlsConfiguration),
 }
 
 impl Transport {
     /// Plain TCP.
     pub const fn tcp() -> Self {
         Self::Tcp
+    }
+
+    /// TLS with rustls trusting only `ca` (PEM), an optional client certificate chain and
+    /// key, and optional ALPN protocols ([`TlsConfiguration::Simple`]).
+    #[cfg(feature = "use-rustls-no-provider")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "use-rustls-no-provider")))]
+    pub const fn tls(
+        ca: Vec<u8>,
+        client_auth: Option<(Vec<u8>, Vec<u8>)>,
+        alpn: Option<Vec<Vec<u8>>>,
+    ) -> Self {
+        Self::Tls(TlsConfiguration::Simple {
+            ca,
+            alpn,
+            client_auth,
+        })
+    }
+
+    /// TLS with the given configuration (its variant picks the backend).
+    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls")))
+    )]
+    pub const fn tls_with_config(config: TlsConfiguration) -> Self {
+        Self::Tls(config)
+    }
+
+    /// TLS trusting the platform roots: rustls when compiled in, else native-tls. The roots
+    /// are loaded when connecting, so this never fails or panics.
+    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls")))
+    )]
+    pub const fn tls_with_default_config() -> Self {
+        Self::Tls(TlsConfiguration::preferred_default())
+    }
+
+    /// As [`Transport::tls_with_default_config`], loading the roots (or building the
+    /// native-tls connector) now.
+    ///
+    /// # Errors
+    /// The [`TlsError`] of loading the platform roots or building the connector.
+    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls")))
+    )]
+    pub fn try_tls_with_default_config() -> Result<Self, TlsError> {
+        TlsConfiguration::try_preferred_default().map(Self::Tls)
     }
 
     /// A Unix domain socket.
@@ -255,5 +344,144 @@ impl Transport {
     #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
     pub const fn ws() -> Self {
         Self::Ws
+    }
+
+    /// Secure WebSocket with rustls trusting only `ca` (PEM), an optional client
+    /// certificate chain and key, and optional ALPN protocols.
+    #[cfg(all(feature = "websocket", feature = "use-rustls-no-provider"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(all(feature = "websocket", feature = "use-rustls-no-provider")))
+    )]
+    pub const fn wss(
+        ca: Vec<u8>,
+        client_auth: Option<(Vec<u8>, Vec<u8>)>,
+        alpn: Option<Vec<Vec<u8>>>,
+    ) -> Self {
+        Self::Wss(TlsConfiguration::Simple {
+            ca,
+            alpn,
+            client_auth,
+        })
+    }
+
+    /// Secure WebSocket with the given TLS configuration (its variant picks the backend).
+    #[cfg(all(
+        feature = "websocket",
+        any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+    ))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(all(
+            feature = "websocket",
+            any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+        )))
+    )]
+    pub const fn wss_with_config(config: TlsConfiguration) -> Self {
+        Self::Wss(config)
+    }
+
+    /// Secure WebSocket trusting the platform roots: rustls when compiled in, else
+    /// native-tls. Never fails or panics; the roots are loaded when connecting.
+    #[cfg(all(
+        feature = "websocket",
+        any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+    ))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(all(
+            feature = "websocket",
+            any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+        )))
+    )]
+    pub const fn wss_with_default_config() -> Self {
+        Self::Wss(TlsConfiguration::preferred_default())
+    }
+
+    /// As [`Transport::wss_with_default_config`], loading the roots (or building the
+    /// native-tls connector) now.
+    ///
+    /// # Errors
+    /// The [`TlsError`] of loading the platform roots or building the connector.
+    #[cfg(all(
+        feature = "websocket",
+        any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+    ))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(all(
+            feature = "websocket",
+            any(feature = "use-rustls-no-provider", feature = "use-native-tls")
+        )))
+    )]
+    pub fn try_wss_with_default_config() -> Result<Self, TlsError> {
+        TlsConfiguration::try_preferred_default().map(Self::Wss)
+    }
+}
+
+/// The route to the broker beyond its address: an HTTP proxy, and the WebSocket upgrade
+/// request modifier.
+#[cfg(any(feature = "proxy", feature = "websocket"))]
+impl MqttOptions {
+    /// Tunnels TCP, TLS and WebSocket connections through an HTTP CONNECT proxy (Unix
+    /// sockets never use it).
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+    pub fn set_proxy(&mut self, proxy: Proxy) -> &mut Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// The proxy (a clone), if any.
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+    pub fn proxy(&self) -> Option<Proxy> {
+        self.proxy.clone()
+    }
+
+    /// Sets an async function that may change the WebSocket upgrade request (for example add
+    /// an `Authorization` header) before every connection attempt. Replaces a fallible one.
+    ///
+    /// The `mqtt` sub-protocol header is already set when the modifier runs.
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub fn set_request_modifier<F, O>(&mut self, modifier: F) -> &mut Self
+    where
+        F: Fn(Request<()>) -> O + Send + Sync + 'static,
+        O: IntoFuture<Output = Request<()>>,
+        O::IntoFuture: Send + 'static,
+    {
+        self.request_modifier = Some(RequestModifier::infallible(modifier));
+        self
+    }
+
+    /// As [`MqttOptions::set_request_modifier`], for a modifier that can fail: its error
+    /// ends the attempt as
+    /// [`WebsocketError::RequestModifier`](crate::WebsocketError::RequestModifier).
+    /// Replaces an infallible one.
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub fn set_fallible_request_modifier<F, O, E>(&mut self, modifier: F) -> &mut Self
+    where
+        F: Fn(Request<()>) -> O + Send + Sync + 'static,
+        O: IntoFuture<Output = Result<Request<()>, E>>,
+        O::IntoFuture: Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.request_modifier = Some(RequestModifier::fallible(modifier));
+        self
+    }
+
+    /// Whether a request modifier is set.
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub const fn has_request_modifier(&self) -> bool {
+        self.request_modifier.is_some()
+    }
+
+    /// The request modifier (a cheap clone), for the transport.
+    #[cfg(feature = "websocket")]
+    pub(crate) fn request_modifier(&self) -> Option<RequestModifier> {
+        self.request_modifier.clone()
     }
 }

@@ -27,7 +27,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use rumqttc::{Connect, Error, Packet};
+use rumqttc::{Connect, ConnectionError, Error, Event, EventLoop, Packet};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -171,6 +171,14 @@ impl PacketConn {
         }
     }
 
+    /// Asserts nothing arrives for `quiet` (virtual time under a paused clock): a packet or
+    /// a close within it fails the test. Bytes of an unfinished frame stay buffered.
+    pub(crate) async fn expect_silence(&mut self, quiet: Duration) {
+        if let Ok(result) = tokio::time::timeout(quiet, self.read_unguarded()).await {
+            panic!("expected silence for {quiet:?}, got {result:?}");
+        }
+    }
+
     /// Reads exactly `len` raw bytes (buffered bytes first), bypassing the codec.
     pub(crate) async fn read_raw(&mut self, len: usize) -> Vec<u8> {
         while self.buffer.len() < len {
@@ -281,6 +289,14 @@ impl TestBroker {
             Ok(Err(error)) => panic!("test broker accept failed: {error}"),
             Err(_) => panic!("no client connected within {:?}", self.read_timeout),
         }
+    }
+
+    /// Accepts the next connection, reads its CONNECT and answers `connack`.
+    pub(crate) async fn accept_session(&self, connack: &Packet) -> (BrokerConn, Connect) {
+        let mut conn = self.accept().await;
+        let connect = conn.expect_connect().await;
+        conn.send(connack).await;
+        (conn, connect)
     }
 
     /// Plays `scripts[i]` on the `i`-th accepted connection, each in its own task.
@@ -622,6 +638,21 @@ impl ScriptedBroker {
         }
     }
 
+    /// Every packet received, in arrival order, until the client closes connection `conn`
+    /// (whose script must end without `Drop`, so its close is reported). Panics when a step
+    /// failed first.
+    pub(crate) async fn received_until_closed(&mut self, conn: usize) -> Vec<(usize, Packet)> {
+        let mut packets = Vec::new();
+        loop {
+            match self.next_event().await {
+                BrokerEvent::Received { conn, packet } => packets.push((conn, packet)),
+                BrokerEvent::Closed { conn: closed } if closed == conn => return packets,
+                BrokerEvent::Failed(failure) => panic!("{failure}"),
+                _ => {}
+            }
+        }
+    }
+
     /// Waits until the script of connection `conn` has run all its steps.
     ///
     /// Panics when a step failed first. Packets received meanwhile are skipped.
@@ -691,5 +722,102 @@ impl Drop for ScriptedBroker {
                 failures.len()
             );
         }
+    }
+}
+
+/// The next result of `eventloop.poll()`, or a panic when none comes within the guard
+/// ([`DEFAULT_READ_TIMEOUT`] of tokio time), so a hung loop fails the test.
+pub(crate) async fn poll_within_guard(eventloop: &mut EventLoop) -> Result<Event, ConnectionError> {
+    match tokio::time::timeout(DEFAULT_READ_TIMEOUT, eventloop.poll()).await {
+        Ok(result) => result,
+        Err(_) => panic!("EventLoop::poll returned nothing within {DEFAULT_READ_TIMEOUT:?}"),
+    }
+}
+
+/// The next event of `eventloop`; panics on an error.
+pub(crate) async fn poll_event(eventloop: &mut EventLoop) -> Event {
+    match poll_within_guard(eventloop).await {
+        Ok(event) => event,
+        Err(error) => panic!("expected an event, EventLoop::poll failed: {error:?}"),
+    }
+}
+
+/// The next error of `eventloop`; panics on an event.
+pub(crate) async fn poll_error(eventloop: &mut EventLoop) -> ConnectionError {
+    match poll_within_guard(eventloop).await {
+        Ok(event) => panic!("expected an error, EventLoop::poll returned {event:?}"),
+        Err(error) => error,
+    }
+}
+
+/// Polls a client's [`EventLoop`] in its own task and forwards every result, so the test
+/// body can play the broker by hand with a [`BrokerConn`]. The task ends after a final
+/// error (`RequestsDone`, `DisconnectTimeout`); dropping the driver drops the loop.
+pub(crate) struct LoopDriver {
+    results: mpsc::UnboundedReceiver<Result<Event, ConnectionError>>,
+    task: JoinHandle<EventLoop>,
+}
+
+impl LoopDriver {
+    /// Starts polling `eventloop` (it connects on the first poll).
+    pub(crate) fn spawn(mut eventloop: EventLoop) -> Self {
+        let (results_tx, results) = mpsc::unbounded_channel();
+        let task = tokio::spawn(async move {
+            loop {
+                let result = eventloop.poll().await;
+                let last = matches!(
+                    result,
+                    Err(ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout)
+                );
+                if results_tx.send(result).is_err() || last {
+                    return eventloop;
+                }
+            }
+        });
+        Self { results, task }
+    }
+
+    /// The next result; panics when none comes within [`DEFAULT_READ_TIMEOUT`].
+    pub(crate) async fn next(&mut self) -> Result<Event, ConnectionError> {
+        match tokio::time::timeout(DEFAULT_READ_TIMEOUT, self.results.recv()).await {
+            Ok(Some(result)) => result,
+            Ok(None) => panic!("the event loop task ended: no more results"),
+            Err(_) => panic!("EventLoop::poll returned nothing within {DEFAULT_READ_TIMEOUT:?}"),
+        }
+    }
+
+    /// The next event; panics on an error.
+    pub(crate) async fn next_event(&mut self) -> Event {
+        match self.next().await {
+            Ok(event) => event,
+            Err(error) => panic!("expected an event, EventLoop::poll failed: {error:?}"),
+        }
+    }
+
+    /// The next error; panics on an event.
+    pub(crate) async fn next_error(&mut self) -> ConnectionError {
+        match self.next().await {
+            Ok(event) => panic!("expected an error, EventLoop::poll returned {event:?}"),
+            Err(error) => error,
+        }
+    }
+
+    /// Stops forwarding, waits until the task ends (at its next result, or at once after a
+    /// final error) and returns the event loop.
+    pub(crate) async fn finish(self) -> EventLoop {
+        let Self { results, task } = self;
+        drop(results);
+        match tokio::time::timeout(DEFAULT_READ_TIMEOUT, task).await {
+            Ok(Ok(eventloop)) => eventloop,
+            Ok(Err(error)) => panic!("the event loop task failed: {error}"),
+            Err(_) => panic!("the event loop did not finish within {DEFAULT_READ_TIMEOUT:?}"),
+        }
+    }
+
+    /// Cancels the task and waits until the event loop is dropped.
+    pub(crate) async fn stop(self) {
+        self.task.abort();
+        // Cancelled (the expected outcome) or already finished: either way it is gone.
+        let _ = self.task.await;
     }
 }

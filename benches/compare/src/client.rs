@@ -1,0 +1,158 @@
+//! One small adapter trait over the two client crates, so every scenario is written once.
+//! Each adapter is a direct call of the crate's public API, with nothing added.
+
+use bytes::Bytes;
+
+/// How to configure a client; the same values go to both crates.
+pub struct Setup {
+    /// Broker port on 127.0.0.1.
+    pub port: u16,
+    /// Client id.
+    pub client_id: String,
+    /// Outgoing QoS 1/2 window.
+    pub inflight: u16,
+    /// Request channel capacity.
+    pub capacity: usize,
+    /// Whether the socket sets `TCP_NODELAY`.
+    pub nodelay: bool,
+}
+
+/// What one `poll` produced, reduced to what the scenarios count.
+pub enum Polled {
+    /// CONNACK arrived.
+    ConnAck,
+    /// SUBACK arrived.
+    SubAck,
+    /// A PUBLISH arrived with this payload.
+    Publish(Bytes),
+    /// PUBACK arrived.
+    PubAck,
+    /// PUBCOMP arrived.
+    PubComp,
+    /// Anything else.
+    Other,
+    /// `poll` returned an error.
+    Failed,
+}
+
+/// The client API the scenarios drive.
+pub trait ClientApi {
+    /// The cloneable request handle.
+    type Client: Clone + 'static;
+    /// The event loop.
+    type Loop: 'static;
+
+    /// Builds a client and its event loop (nothing is connected before the first poll).
+    fn build(setup: &Setup) -> (Self::Client, Self::Loop);
+    /// Queues one publish; false when the client refused it.
+    async fn publish(client: &Self::Client, topic: &str, qos: u8, payload: Vec<u8>) -> bool;
+    /// Queues one subscribe; false when the client refused it.
+    async fn subscribe(client: &Self::Client, filter: &str, qos: u8) -> bool;
+    /// Polls the event loop once.
+    async fn poll(event_loop: &mut Self::Loop) -> Polled;
+}
+
+/// Our crate (path dependency).
+pub struct Ours;
+
+fn ours_qos(qos: u8) -> ours::QoS {
+    match qos {
+        0 => ours::QoS::AtMostOnce,
+        1 => ours::QoS::AtLeastOnce,
+        _ => ours::QoS::ExactlyOnce,
+    }
+}
+
+impl ClientApi for Ours {
+    type Client = ours::AsyncClient;
+    type Loop = ours::EventLoop;
+
+    fn build(setup: &Setup) -> (Self::Client, Self::Loop) {
+        let mut options = ours::MqttOptions::new(setup.client_id.clone(), ("127.0.0.1", setup.port));
+        options.set_keep_alive(60);
+        options.set_inflight(setup.inflight);
+        let (client, mut event_loop) = ours::AsyncClient::builder(options)
+            .capacity(setup.capacity)
+            .build();
+        let mut network = event_loop.network_options();
+        network.set_tcp_nodelay(setup.nodelay);
+        event_loop.set_network_options(network);
+        (client, event_loop)
+    }
+
+    async fn publish(client: &Self::Client, topic: &str, qos: u8, payload: Vec<u8>) -> bool {
+        client
+            .publish(topic, ours_qos(qos), false, payload)
+            .await
+            .is_ok()
+    }
+
+    async fn subscribe(client: &Self::Client, filter: &str, qos: u8) -> bool {
+        client.subscribe(filter, ours_qos(qos)).await.is_ok()
+    }
+
+    async fn poll(event_loop: &mut Self::Loop) -> Polled {
+        use ours::{Event, Packet};
+        match event_loop.poll().await {
+            Ok(Event::Incoming(Packet::Publish(publish))) => Polled::Publish(publish.payload),
+            Ok(Event::Incoming(Packet::PubAck(_))) => Polled::PubAck,
+            Ok(Event::Incoming(Packet::PubComp(_))) => Polled::PubComp,
+            Ok(Event::Incoming(Packet::ConnAck(_))) => Polled::ConnAck,
+            Ok(Event::Incoming(Packet::SubAck(_))) => Polled::SubAck,
+            Ok(_) => Polled::Other,
+            Err(_) => Polled::Failed,
+        }
+    }
+}
+
+/// The crates.io reference, `rumqttc-v4-next` 0.34.
+pub struct Reference;
+
+fn reference_qos(qos: u8) -> reference::QoS {
+    match qos {
+        0 => reference::QoS::AtMostOnce,
+        1 => reference::QoS::AtLeastOnce,
+        _ => reference::QoS::ExactlyOnce,
+    }
+}
+
+impl ClientApi for Reference {
+    type Client = reference::AsyncClient;
+    type Loop = reference::EventLoop;
+
+    fn build(setup: &Setup) -> (Self::Client, Self::Loop) {
+        let mut options =
+            reference::MqttOptions::new(setup.client_id.clone(), ("127.0.0.1", setup.port));
+        options.set_keep_alive(60);
+        options.set_inflight(setup.inflight);
+        let (client, mut event_loop) = reference::AsyncClient::builder(options)
+            .capacity(setup.capacity)
+            .build();
+        let mut network = event_loop.network_options();
+        network.set_tcp_nodelay(setup.nodelay);
+        event_loop.set_network_options(network);
+        (client, event_loop)
+    }
+
+    async fn publish(client: &Self::Client, topic: &str, qos: u8, payload: Vec<u8>) -> bool {
+        let options = reference::PublishOptions::new(reference_qos(qos));
+        client.publish(topic, payload, options).await.is_ok()
+    }
+
+    async fn subscribe(client: &Self::Client, filter: &str, qos: u8) -> bool {
+        client.subscribe(filter, reference_qos(qos)).await.is_ok()
+    }
+
+    async fn poll(event_loop: &mut Self::Loop) -> Polled {
+        use reference::{Event, Packet};
+        match event_loop.poll().await {
+            Ok(Event::Incoming(Packet::Publish(publish))) => Polled::Publish(publish.payload),
+            Ok(Event::Incoming(Packet::PubAck(_))) => Polled::PubAck,
+            Ok(Event::Incoming(Packet::PubComp(_))) => Polled::PubComp,
+            Ok(Event::Incoming(Packet::ConnAck(_))) => Polled::ConnAck,
+            Ok(Event::Incoming(Packet::SubAck(_))) => Polled::SubAck,
+            Ok(_) => Polled::Other,
+            Err(_) => Polled::Failed,
+        }
+    }
+}

@@ -1,0 +1,56 @@
+//! TLS with rustls: a `ClientConfig` trusting the platform roots (plus ALPN `mqtt`), given
+//! to `Transport::tls_with_config`, and credentials; publishes once and disconnects.
+//!
+//! Run with `cargo run --example tls [host[:port]] [user] [password]` (default
+//! `127.0.0.1:8883`). The broker certificate must be valid for the host and issued by a
+//! platform-trusted CA.
+
+use std::error::Error;
+
+use rumqttc::tokio_rustls::rustls::{ClientConfig, RootCertStore};
+use rumqttc::{AsyncClient, ConnectionError, MqttOptions, QoS, Transport};
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn Error>> {
+    let mut args = std::env::args().skip(1);
+    let address = args.next().unwrap_or_else(|| "127.0.0.1:8883".into());
+    let (host, port) = address.split_once(':').unwrap_or((&address, "8883"));
+
+    // Unusable platform certificates are skipped, as the crate's own default does.
+    let mut roots = RootCertStore::empty();
+    let loaded = rustls_native_certs::load_native_certs();
+    let (added, skipped) = roots.add_parsable_certificates(loaded.certs);
+    println!("{added} platform roots loaded, {skipped} skipped");
+    let mut config = ClientConfig::builder()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    config.alpn_protocols = vec![b"mqtt".to_vec()];
+
+    let mut options = MqttOptions::new("tls-example", (host, port.parse::<u16>()?));
+    options.set_keep_alive(5);
+    options.set_transport(Transport::tls_with_config(config.into()));
+    if let (Some(user), Some(password)) = (args.next(), args.next()) {
+        options.set_credentials(user, password);
+    }
+
+    let (client, mut eventloop) = AsyncClient::builder(options).capacity(10).build();
+    client.subscribe("hello/tls", QoS::AtLeastOnce).await?;
+    client
+        .publish("hello/tls", QoS::AtLeastOnce, false, "over tls")
+        .await?;
+    loop {
+        match eventloop.poll().await {
+            Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(publish))) => {
+                println!(
+                    "{}: {:?}",
+                    String::from_utf8_lossy(&publish.topic),
+                    publish.payload
+                );
+                client.disconnect().await?;
+            }
+            Ok(event) => println!("{event:?}"),
+            Err(ConnectionError::RequestsDone) => return Ok(()),
+            Err(error) => return Err(error.into()),
+        }
+    }
+}

@@ -1,0 +1,771 @@
+//! The event loop against an in-process scripted broker on a paused clock: connect timeout,
+//! refused CONNACKs, the CONNECT bytes, window back-pressure, keep-alive, QoS 2 resumption,
+//! malformed and truncated input, cancellation in `select!`, and requests kept across a loss.
+
+mod support;
+
+use std::time::Duration;
+
+use rumqttc::{
+    AsyncClient, ClientError, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill,
+    MqttOptions, Outgoing, Packet, PacketType, Publish, QoS, Request, StateError,
+};
+use support::packets::{
+    connack, connack_ok, pingreq, pingresp, puback, pubcomp, publish, publish_flags, pubrec, pubrel,
+};
+use support::scripted_broker::{
+    BrokerConn, BrokerEvent, ScriptedBroker, Step, TestBroker, poll_error, poll_event,
+};
+use tokio::time::{Instant, timeout};
+
+/// Options for the client under test: id `scripted`, the broker's port, defaults otherwise
+/// (keep-alive 60 s, clean session, connection timeout 5 s).
+fn options(port: u16) -> MqttOptions {
+    MqttOptions::new("scripted", ("127.0.0.1", port))
+}
+
+/// First poll against an interactive broker: accepts, answers CONNACK, returns the broker side.
+async fn connect(broker: &TestBroker, eventloop: &mut EventLoop) -> BrokerConn {
+    let connack = connack_ok();
+    let (event, (conn, _)) = tokio::join!(poll_event(eventloop), broker.accept_session(&connack));
+    assert_eq!(event, Event::Incoming(connack_ok()));
+    conn
+}
+
+/// Polls `count` events in a row.
+async fn poll_events(eventloop: &mut EventLoop, count: usize) -> Vec<Event> {
+    let mut events = Vec::with_capacity(count);
+    for _ in 0..count {
+        events.push(poll_event(eventloop).await);
+    }
+    events
+}
+
+fn incoming(packet: Packet) -> Event {
+    Event::Incoming(packet)
+}
+
+fn outgoing(outgoing: Outgoing) -> Event {
+    Event::Outgoing(outgoing)
+}
+
+/// A QoS 1 publish request as the client builds it (packet id assigned later).
+fn publish_request(topic: &str, payload: &str) -> Request {
+    Request::Publish(Publish::new(topic, QoS::AtLeastOnce, payload))
+}
+
+#[tokio::test(start_paused = true)]
+async fn connect_without_connack_fails_with_network_timeout_after_the_connection_timeout() {
+    let mut broker = ScriptedBroker::start(vec![vec![Step::ExpectConnect, Step::Silent]]).await;
+    let mut options = options(broker.port());
+    options.set_connection_timeout(3);
+    let (_client, mut eventloop) = AsyncClient::builder(options).build();
+    let start = Instant::now();
+
+    let error = poll_error(&mut eventloop).await;
+
+    assert!(
+        matches!(error, ConnectionError::NetworkTimeout),
+        "{error:?}"
+    );
+    assert_eq!(start.elapsed(), Duration::from_secs(3));
+    assert_eq!(broker.next_connect().await.0, 0);
+    assert!(matches!(
+        broker.next_event().await,
+        BrokerEvent::Closed { conn: 0 }
+    ));
+    broker.finish().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn refused_connack_fails_with_its_return_code_and_the_next_poll_reconnects() {
+    let codes = [
+        ConnectReturnCode::RefusedProtocolVersion,
+        ConnectReturnCode::BadClientId,
+        ConnectReturnCode::ServiceUnavailable,
+        ConnectReturnCode::BadUserNamePassword,
+        ConnectReturnCode::NotAuthorized,
+    ];
+    assert_eq!(codes.map(|code| code as u8), [1, 2, 3, 4, 5]);
+    for code in codes {
+        let broker = ScriptedBroker::start(vec![
+            vec![Step::ExpectConnect, Step::Send(connack(code, false))],
+            vec![Step::ExpectConnect, Step::Send(connack_ok())],
+        ])
+        .await;
+        let (_client, mut eventloop) = AsyncClient::builder(options(broker.port())).build();
+
+        let error = poll_error(&mut eventloop).await;
+        let reconnected = poll_event(&mut eventloop).await;
+
+        assert!(
+            matches!(error, ConnectionError::ConnectionRefused(refused) if refused == code),
+            "{code:?}: {error:?}"
+        );
+        assert_eq!(reconnected, incoming(connack_ok()), "{code:?}");
+        broker.finish().await;
+    }
+}
+
+/// Every CONNECT field from the options, hand-encoded.
+const CONNECT_WITH_EVERY_FIELD: [u8; 28] = [
+    0x10, 0x1A, // CONNECT, remaining length 26
+    0x00, 0x04, b'M', b'Q', b'T', b'T', // protocol name
+    0x04, // protocol level 4 (3.1.1)
+    0xEC, // flags: user name, password, will retain, will QoS 1, will; clean session off
+    0x00, 0x1E, // keep-alive 30 s
+    0x00, 0x02, b'c', b'1', // client id "c1"
+    0x00, 0x01, b'w', // will topic "w"
+    0x00, 0x01, b'x', // will message "x"
+    0x00, 0x01, b'u', // user name "u"
+    0x00, 0x01, b'p', // password "p"
+];
+
+#[tokio::test(start_paused = true)]
+async fn first_bytes_on_the_wire_are_the_connect_built_from_the_options() {
+    let broker = TestBroker::bind().await;
+    let mut options = MqttOptions::new("c1", ("127.0.0.1", broker.port()));
+    options
+        .set_keep_alive(30)
+        .set_clean_session(false)
+        .set_credentials("u", "p")
+        .set_last_will(LastWill::new("w", "x", QoS::AtLeastOnce, true));
+    let (_client, mut eventloop) = AsyncClient::builder(options).build();
+
+    let (event, first_bytes) = tokio::join!(poll_event(&mut eventloop), async {
+        let mut conn = broker.accept().await;
+        let bytes = conn.read_raw(CONNECT_WITH_EVERY_FIELD.len()).await;
+        conn.send(&connack_ok()).await;
+        bytes
+    });
+
+    assert_eq!(first_bytes, CONNECT_WITH_EVERY_FIELD);
+    assert_eq!(event, incoming(connack_ok()));
+}
+
+/// Back-pressure: with 2 publishes in flight the loop stops taking publishes, so the
+/// capacity-1 lane fills and `try_publish` is refused until PUBACKs open the window.
+#[tokio::test(start_paused = true)]
+async fn full_window_holds_the_next_publish_and_the_full_lane_refuses_until_pubacks_arrive() {
+    let quiet = Duration::from_secs(10);
+    let broker = TestBroker::bind().await;
+    let mut options = options(broker.port());
+    options.set_inflight(2);
+    let (client, mut eventloop) = AsyncClient::builder(options).capacity(1).build();
+    let mut conn = connect(&broker, &mut eventloop).await;
+    for (pkid, payload) in [(1, "a"), (2, "b")] {
+        client
+            .try_publish("t", QoS::AtLeastOnce, false, payload)
+            .unwrap();
+        assert_eq!(
+            poll_event(&mut eventloop).await,
+            outgoing(Outgoing::Publish(pkid))
+        );
+        conn.expect(&publish("t", QoS::AtLeastOnce, pkid, payload))
+            .await;
+    }
+
+    client
+        .try_publish("t", QoS::AtLeastOnce, false, "c")
+        .unwrap();
+    let (held, ()) = tokio::join!(timeout(quiet, eventloop.poll()), conn.expect_silence(quiet));
+    let refused = client.try_publish("t", QoS::AtLeastOnce, false, "d");
+
+    assert!(
+        held.is_err(),
+        "the loop reported {held:?} with the window full"
+    );
+    assert_eq!(
+        refused,
+        Err(ClientError::RequestChannelFull(Box::new(publish_request(
+            "t", "d"
+        ))))
+    );
+    conn.send(&puback(1)).await;
+    assert_eq!(
+        poll_events(&mut eventloop, 2).await,
+        [incoming(puback(1)), outgoing(Outgoing::Publish(3))]
+    );
+    conn.expect(&publish("t", QoS::AtLeastOnce, 3, "c")).await;
+    client
+        .try_publish("t", QoS::AtLeastOnce, false, "d")
+        .unwrap();
+    let (held, ()) = tokio::join!(timeout(quiet, eventloop.poll()), conn.expect_silence(quiet));
+    assert!(
+        held.is_err(),
+        "the loop reported {held:?} with the window full"
+    );
+    for ack in [puback(2), puback(3)] {
+        conn.send(&ack).await;
+    }
+    assert_eq!(
+        poll_events(&mut eventloop, 3).await,
+        [
+            incoming(puback(2)),
+            outgoing(Outgoing::Publish(4)),
+            incoming(puback(3))
+        ]
+    );
+    conn.expect(&publish("t", QoS::AtLeastOnce, 4, "d")).await;
+    assert_eq!(eventloop.state.inflight(), 1);
+}
+
+/// Half-open detection: PINGREQ when the keep-alive falls due, `AwaitPingResp` when its
+/// PINGRESP is half an interval overdue (`src/keepalive.rs`).
+#[tokio::test(start_paused = true)]
+async fn silent_broker_gets_a_pingreq_at_keep_alive_and_the_loop_fails_half_an_interval_later() {
+    let mut broker = ScriptedBroker::start(vec![vec![
+        Step::ExpectConnect,
+        Step::Send(connack_ok()),
+        Step::Expect(pingreq()),
+        Step::Silent,
+    ]])
+    .await;
+    let mut options = options(broker.port());
+    options.set_keep_alive(5);
+    let (_client, mut eventloop) = AsyncClient::builder(options).build();
+    assert_eq!(poll_event(&mut eventloop).await, incoming(connack_ok()));
+    let connected = Instant::now();
+
+    let ping = poll_event(&mut eventloop).await;
+    let pinged = connected.elapsed();
+    let error = poll_error(&mut eventloop).await;
+    let failed = connected.elapsed();
+
+    assert_eq!(ping, outgoing(Outgoing::PingReq));
+    assert_eq!(pinged, Duration::from_secs(5));
+    assert!(
+        matches!(error, ConnectionError::MqttState(StateError::AwaitPingResp)),
+        "{error:?}"
+    );
+    assert_eq!(failed, Duration::from_millis(7_500));
+    assert_eq!(
+        broker.received_until_closed(0).await,
+        [(0, Packet::Connect(options_connect(5))), (0, pingreq())]
+    );
+    broker.finish().await;
+}
+
+/// The CONNECT [`options`] produce with keep-alive `keep_alive`.
+fn options_connect(keep_alive: u16) -> rumqttc::Connect {
+    let mut connect = rumqttc::Connect::new("scripted");
+    connect.keep_alive = keep_alive;
+    connect
+}
+
+#[tokio::test(start_paused = true)]
+async fn answered_pings_keep_the_connection_alive_for_several_intervals() {
+    let intervals = 4;
+    let mut script = vec![Step::ExpectConnect, Step::Send(connack_ok())];
+    for _ in 0..intervals {
+        script.extend([Step::Expect(pingreq()), Step::Send(pingresp())]);
+    }
+    let mut broker = ScriptedBroker::start(vec![script]).await;
+    let mut options = options(broker.port());
+    options.set_keep_alive(5);
+    let (_client, mut eventloop) = AsyncClient::builder(options).build();
+    assert_eq!(poll_event(&mut eventloop).await, incoming(connack_ok()));
+    let connected = Instant::now();
+
+    let mut timeline = Vec::new();
+    for _ in 0..intervals * 2 {
+        let event = poll_event(&mut eventloop).await;
+        timeline.push((connected.elapsed().as_secs(), event));
+    }
+    drop(eventloop);
+
+    let ping = || outgoing(Outgoing::PingReq);
+    let pong = || incoming(pingresp());
+    assert_eq!(
+        timeline,
+        [
+            (5, ping()),
+            (5, pong()),
+            (10, ping()),
+            (10, pong()),
+            (15, ping()),
+            (15, pong()),
+            (20, ping()),
+            (20, pong())
+        ]
+    );
+    let received = broker.received_until_closed(0).await;
+    assert_eq!(received.len(), 1 + intervals);
+    assert!(received[1..].iter().all(|packet| *packet == (0, pingreq())));
+    broker.finish().await;
+}
+
+/// Options for a persistent session (session present may be answered 1).
+fn persistent_options(port: u16) -> MqttOptions {
+    let mut options = options(port);
+    options.set_clean_session(false);
+    options
+}
+
+#[tokio::test(start_paused = true)]
+async fn qos2_cut_after_pubrec_replays_pubrel_with_the_same_pkid_on_a_resumed_session() {
+    let mut broker = ScriptedBroker::start(vec![
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack_ok()),
+            Step::Expect(publish("t", QoS::ExactlyOnce, 1, "m")),
+            Step::Send(pubrec(1)),
+            Step::Expect(pubrel(1)),
+            Step::Drop,
+        ],
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack(ConnectReturnCode::Success, true)),
+            Step::Expect(pubrel(1)),
+            Step::Send(pubcomp(1)),
+        ],
+    ])
+    .await;
+    let (client, mut eventloop) = AsyncClient::builder(persistent_options(broker.port())).build();
+    let notice = client
+        .publish_tracked("t", QoS::ExactlyOnce, false, "m")
+        .await
+        .unwrap();
+
+    let first = poll_events(&mut eventloop, 4).await;
+    let error = poll_error(&mut eventloop).await;
+    let second = poll_events(&mut eventloop, 3).await;
+
+    assert_eq!(
+        first,
+        [
+            incoming(connack_ok()),
+            outgoing(Outgoing::Publish(1)),
+            incoming(pubrec(1)),
+            outgoing(Outgoing::PubRel(1))
+        ]
+    );
+    assert!(
+        matches!(error, ConnectionError::ConnectionClosed),
+        "{error:?}"
+    );
+    assert_eq!(
+        second,
+        [
+            incoming(connack(ConnectReturnCode::Success, true)),
+            outgoing(Outgoing::PubRel(1)),
+            incoming(pubcomp(1))
+        ]
+    );
+    assert_eq!(
+        notice.wait_async().await,
+        Ok(rumqttc::PublishResult::Qos2Completed(
+            rumqttc::PubComp::new(1)
+        ))
+    );
+    assert_eq!(eventloop.state.packet_ids_in_use(), 0);
+    drop(eventloop);
+    let packets: Vec<_> = broker.received_until_closed(1).await;
+    assert_eq!(packets.len(), 5, "{packets:?}");
+    assert_eq!(packets[4], (1, pubrel(1)));
+    broker.finish().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn qos2_cut_before_pubrec_replays_the_publish_with_dup_and_the_same_pkid() {
+    let mut broker = ScriptedBroker::start(vec![
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack_ok()),
+            Step::Expect(publish("t", QoS::ExactlyOnce, 1, "m")),
+            Step::Drop,
+        ],
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack(ConnectReturnCode::Success, true)),
+            Step::Expect(publish_flags("t", QoS::ExactlyOnce, 1, "m", true, false)),
+            Step::Send(pubrec(1)),
+            Step::Expect(pubrel(1)),
+            Step::Send(pubcomp(1)),
+        ],
+    ])
+    .await;
+    let (client, mut eventloop) = AsyncClient::builder(persistent_options(broker.port())).build();
+    client
+        .publish("t", QoS::ExactlyOnce, false, "m")
+        .await
+        .unwrap();
+
+    let first = poll_events(&mut eventloop, 2).await;
+    let error = poll_error(&mut eventloop).await;
+    let second = poll_events(&mut eventloop, 5).await;
+
+    assert_eq!(
+        first,
+        [incoming(connack_ok()), outgoing(Outgoing::Publish(1))]
+    );
+    assert!(
+        matches!(error, ConnectionError::ConnectionClosed),
+        "{error:?}"
+    );
+    assert_eq!(
+        second,
+        [
+            incoming(connack(ConnectReturnCode::Success, true)),
+            outgoing(Outgoing::Publish(1)),
+            incoming(pubrec(1)),
+            outgoing(Outgoing::PubRel(1)),
+            incoming(pubcomp(1))
+        ]
+    );
+    assert_eq!(eventloop.state.packet_ids_in_use(), 0);
+    drop(eventloop);
+    // CONNECT, PUBLISH | CONNECT, PUBLISH (DUP), PUBREL: nothing else, no new packet id.
+    assert_eq!(broker.received_until_closed(1).await.len(), 5);
+    broker.finish().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn incoming_qos2_redelivered_after_reconnect_reaches_the_application_once() {
+    let message = || publish("t", QoS::ExactlyOnce, 7, "once");
+    let mut broker = ScriptedBroker::start(vec![
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack_ok()),
+            Step::Send(message()),
+            Step::Expect(pubrec(7)),
+            Step::Drop,
+        ],
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack(ConnectReturnCode::Success, true)),
+            Step::Send(publish_flags("t", QoS::ExactlyOnce, 7, "once", true, false)),
+            Step::Expect(pubrec(7)),
+            Step::Send(pubrel(7)),
+            Step::Expect(pubcomp(7)),
+        ],
+    ])
+    .await;
+    let (_client, mut eventloop) = AsyncClient::builder(persistent_options(broker.port())).build();
+
+    let first = poll_events(&mut eventloop, 3).await;
+    let error = poll_error(&mut eventloop).await;
+    let second = poll_events(&mut eventloop, 4).await;
+
+    assert_eq!(
+        first,
+        [
+            incoming(connack_ok()),
+            incoming(message()),
+            outgoing(Outgoing::PubRec(7))
+        ]
+    );
+    assert!(
+        matches!(error, ConnectionError::ConnectionClosed),
+        "{error:?}"
+    );
+    // The DUP redelivery is acknowledged again but not handed to the application.
+    assert_eq!(
+        second,
+        [
+            incoming(connack(ConnectReturnCode::Success, true)),
+            outgoing(Outgoing::PubRec(7)),
+            incoming(pubrel(7)),
+            outgoing(Outgoing::PubComp(7))
+        ]
+    );
+    drop(eventloop);
+    assert_eq!(broker.received_until_closed(1).await.len(), 4);
+    broker.finish().await;
+}
+
+/// Malformed frames: a PUBACK announcing 3 bytes, and a PUBACK with reserved flags set.
+#[tokio::test(start_paused = true)]
+async fn malformed_packet_from_the_broker_is_a_decode_error_then_the_next_poll_reconnects() {
+    let cases = [
+        (
+            vec![0x40, 0x03, 0x00, 0x01, 0x00],
+            rumqttc::Error::PayloadSizeIncorrect {
+                packet_type: PacketType::PubAck,
+                expected: 2,
+                actual: 3,
+            },
+        ),
+        (
+            vec![0x41, 0x02, 0x00, 0x01],
+            rumqttc::Error::MalformedFlags {
+                packet_type: PacketType::PubAck,
+                flags: 0b0001,
+            },
+        ),
+    ];
+    for (bytes, expected) in cases {
+        let broker = ScriptedBroker::start(vec![
+            vec![
+                Step::ExpectConnect,
+                Step::Send(connack_ok()),
+                Step::Expect(publish("t", QoS::AtLeastOnce, 1, "m")),
+                Step::SendRaw(bytes),
+            ],
+            vec![
+                Step::ExpectConnect,
+                Step::Send(connack_ok()),
+                Step::Expect(publish("t", QoS::AtLeastOnce, 2, "m")),
+                Step::Send(puback(2)),
+            ],
+        ])
+        .await;
+        let (client, mut eventloop) = AsyncClient::builder(options(broker.port())).build();
+        client
+            .publish("t", QoS::AtLeastOnce, false, "m")
+            .await
+            .unwrap();
+
+        let first = poll_events(&mut eventloop, 2).await;
+        let error = poll_error(&mut eventloop).await;
+        let second = poll_events(&mut eventloop, 3).await;
+
+        assert_eq!(
+            first,
+            [incoming(connack_ok()), outgoing(Outgoing::Publish(1))]
+        );
+        assert!(
+            matches!(&error, ConnectionError::Decode(decoded) if *decoded == expected),
+            "{error:?}"
+        );
+        // Clean session: the unacknowledged publish is sent again as a new publish.
+        assert_eq!(
+            second,
+            [
+                incoming(connack_ok()),
+                outgoing(Outgoing::Publish(2)),
+                incoming(puback(2))
+            ]
+        );
+        broker.finish().await;
+    }
+}
+
+/// Plays the broker of the cancellation test: sends `count` QoS 1 publishes, acknowledges
+/// every publish of the client, and returns (with the still open connection) the PUBACK ids
+/// and the publishes it received once it has `count` of each.
+async fn exchange_publishes(
+    mut conn: BrokerConn,
+    count: u16,
+) -> (BrokerConn, Vec<u16>, Vec<Publish>) {
+    for pkid in 1..=count {
+        conn.send(&publish("down", QoS::AtLeastOnce, pkid, pkid.to_be_bytes()))
+            .await;
+    }
+    let (mut acked, mut received) = (Vec::new(), Vec::new());
+    while acked.len() < usize::from(count) || received.len() < usize::from(count) {
+        match conn.read_packet().await {
+            Packet::PubAck(ack) => acked.push(ack.pkid),
+            Packet::Publish(up) => {
+                conn.send(&puback(up.pkid)).await;
+                received.push(up);
+            }
+            other => panic!("unexpected packet from the client: {other:?}"),
+        }
+    }
+    (conn, acked, received)
+}
+
+async fn yield_times(times: usize) {
+    for _ in 0..times {
+        tokio::task::yield_now().await;
+    }
+}
+
+/// What the application saw of the broker's publishes and of its own publishes' acks.
+#[derive(Default)]
+struct Tally {
+    delivered: Vec<Packet>,
+    acks: Vec<u16>,
+}
+
+impl Tally {
+    fn note(&mut self, event: Event) {
+        match event {
+            Event::Incoming(packet @ Packet::Publish(_)) => self.delivered.push(packet),
+            Event::Incoming(Packet::PubAck(ack)) => self.acks.push(ack.pkid),
+            _ => {}
+        }
+    }
+}
+
+/// `poll()` raced in a biased `select!` against a future that wins after 0 to 3 yields, so
+/// the poll future is dropped at every stage of its work.
+#[tokio::test(start_paused = true)]
+async fn poll_dropped_inside_select_loses_and_duplicates_nothing() {
+    const COUNT: u16 = 100;
+    let broker = TestBroker::bind().await;
+    let mut options = options(broker.port());
+    options.set_inflight(10);
+    let (client, mut eventloop) = AsyncClient::builder(options).unbounded().build();
+    let conn = connect(&broker, &mut eventloop).await;
+    for index in 0..COUNT {
+        client
+            .try_publish("up", QoS::AtLeastOnce, false, index.to_be_bytes())
+            .unwrap();
+    }
+    let mut broker_side = tokio::spawn(exchange_publishes(conn, COUNT));
+
+    let mut tally = Tally::default();
+    let mut cancelled = 0_u32;
+    let mut round = 0;
+    let (_conn, acked, received) = loop {
+        round += 1;
+        tokio::select! {
+            biased;
+            joined = &mut broker_side => break joined.unwrap(),
+            result = eventloop.poll() => tally.note(result.unwrap()),
+            () = yield_times(round % 4) => cancelled += 1,
+        }
+    };
+    // The broker has everything; the last PUBACKs it sent may still wait in the loop.
+    while tally.acks.len() < usize::from(COUNT) {
+        tally.note(poll_event(&mut eventloop).await);
+    }
+
+    let ids: Vec<u16> = (1..=COUNT).collect();
+    let down: Vec<Packet> = ids
+        .iter()
+        .map(|&pkid| publish("down", QoS::AtLeastOnce, pkid, pkid.to_be_bytes()))
+        .collect();
+    let up: Vec<Packet> = (0..COUNT)
+        .map(|index| publish("up", QoS::AtLeastOnce, index + 1, index.to_be_bytes()))
+        .collect();
+    assert!(cancelled > 0);
+    assert_eq!(tally.delivered, down);
+    assert_eq!(tally.acks, ids);
+    assert_eq!(acked, ids);
+    assert_eq!(
+        received
+            .into_iter()
+            .map(Packet::Publish)
+            .collect::<Vec<_>>(),
+        up
+    );
+}
+
+/// Nothing accepted into the channel is dropped at a reconnect: the in-flight publish is
+/// sent again, and the publish waiting for the window and the one accepted while
+/// disconnected follow on the new (clean) session.
+#[tokio::test(start_paused = true)]
+async fn requests_queued_around_a_connection_loss_are_sent_after_a_clean_reconnect() {
+    let qos1 = |pkid, payload| publish("t", QoS::AtLeastOnce, pkid, payload);
+    let mut broker = ScriptedBroker::start(vec![
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack_ok()),
+            Step::Expect(qos1(1, "a")),
+            Step::Drop,
+        ],
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack_ok()),
+            Step::Expect(qos1(2, "a")),
+            Step::Send(puback(2)),
+            Step::Expect(qos1(3, "b")),
+            Step::Send(puback(3)),
+            Step::Expect(qos1(4, "c")),
+            Step::Send(puback(4)),
+        ],
+    ])
+    .await;
+    let mut options = options(broker.port());
+    options.set_inflight(1);
+    let (client, mut eventloop) = AsyncClient::builder(options).build();
+    for payload in ["a", "b"] {
+        client
+            .publish("t", QoS::AtLeastOnce, false, payload)
+            .await
+            .unwrap();
+    }
+
+    let first = poll_events(&mut eventloop, 2).await;
+    let error = poll_error(&mut eventloop).await;
+    client
+        .publish("t", QoS::AtLeastOnce, false, "c")
+        .await
+        .unwrap();
+    let second = poll_events(&mut eventloop, 7).await;
+
+    assert_eq!(
+        first,
+        [incoming(connack_ok()), outgoing(Outgoing::Publish(1))]
+    );
+    assert!(
+        matches!(error, ConnectionError::ConnectionClosed),
+        "{error:?}"
+    );
+    assert_eq!(
+        second,
+        [
+            incoming(connack_ok()),
+            outgoing(Outgoing::Publish(2)),
+            incoming(puback(2)),
+            outgoing(Outgoing::Publish(3)),
+            incoming(puback(3)),
+            outgoing(Outgoing::Publish(4)),
+            incoming(puback(4))
+        ]
+    );
+    drop(eventloop);
+    assert_eq!(broker.received_until_closed(1).await.len(), 6);
+    broker.finish().await;
+}
+
+/// [MQTT-3.2.2-1] a broker must not resume a session the client asked to be clean.
+#[tokio::test(start_paused = true)]
+async fn session_present_for_a_clean_session_is_a_mismatch_and_the_next_poll_reconnects() {
+    let broker = ScriptedBroker::start(vec![
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack(ConnectReturnCode::Success, true)),
+        ],
+        vec![Step::ExpectConnect, Step::Send(connack_ok())],
+    ])
+    .await;
+    let (_client, mut eventloop) = AsyncClient::builder(options(broker.port())).build();
+
+    let error = poll_error(&mut eventloop).await;
+    let reconnected = poll_event(&mut eventloop).await;
+
+    assert!(
+        matches!(
+            error,
+            ConnectionError::SessionStateMismatch {
+                clean_session: true,
+                session_present: true
+            }
+        ),
+        "{error:?}"
+    );
+    assert_eq!(reconnected, incoming(connack_ok()));
+    broker.finish().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn broker_closing_mid_packet_is_a_truncated_packet_error_with_the_buffered_length() {
+    let broker = ScriptedBroker::start(vec![
+        vec![
+            Step::ExpectConnect,
+            Step::Send(connack_ok()),
+            // PUBLISH QoS 0, remaining length 10, then only topic length and 1 topic byte.
+            Step::SendRaw(vec![0x30, 0x0A, 0x00, 0x03, b'a']),
+            Step::Drop,
+        ],
+        vec![Step::ExpectConnect, Step::Send(connack_ok())],
+    ])
+    .await;
+    let (_client, mut eventloop) = AsyncClient::builder(options(broker.port())).build();
+
+    let connected = poll_event(&mut eventloop).await;
+    let error = poll_error(&mut eventloop).await;
+    let reconnected = poll_event(&mut eventloop).await;
+
+    assert_eq!(connected, incoming(connack_ok()));
+    assert!(
+        matches!(error, ConnectionError::TruncatedPacket { buffered: 5 }),
+        "{error:?}"
+    );
+    assert_eq!(reconnected, incoming(connack_ok()));
+    broker.finish().await;
+}
