@@ -88,6 +88,7 @@
 //! | `websocket` | `ws://` and `wss://` brokers |
 //! | `proxy` | HTTP CONNECT proxies |
 //! | `url` | `MqttOptions::parse_url` |
+//! | `full` | `use-rustls`, `use-native-tls`, `websocket`, `proxy` and `url` together |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code reports errors; tests may unwrap.
 #![cfg_attr(
@@ -143,16 +144,16 @@ pub use options::{
     SessionMode, Transport, is_mqtt_minimum_client_id,
 };
 pub use request::{ManualAck, Request};
-#[cfg(feature = "use-rustls-no-provider")]
-pub use tokio_rustls;
+pub use state::{MqttState, MqttStateBuilder, StateError};
 #[cfg(feature = "use-native-tls")]
 pub use tokio_native_tls;
+#[cfg(feature = "use-rustls-no-provider")]
+pub use tokio_rustls;
 #[cfg(feature = "use-rustls-no-provider")]
 pub use transport::PemInput;
 #[cfg(feature = "websocket")]
 pub use transport::WebsocketError;
-#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
-pub use transport::{TlsConfiguration, TlsError};
 #[cfg(feature = "proxy")]
 pub use transport::{Proxy, ProxyAuth, ProxyError, ProxyType};
-pub use state::{MqttState, MqttStateBuilder, StateError};
+#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+pub use transport::{TlsConfiguration, TlsError};

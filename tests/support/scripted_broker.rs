@@ -27,7 +27,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use bytes::BytesMut;
-use rumqttc::{Connect, ConnectionError, Error, Event, EventLoop, Packet};
+use rumqttc::{
+    Connect, ConnectionError, Error, Event, EventLoop, MqttOptions, NetworkOptions, Packet,
+};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, watch};
@@ -91,6 +93,11 @@ pub(crate) type BrokerConn = PacketConn;
 impl PacketConn {
     /// Wraps a connected stream, with the default read guard.
     pub(crate) fn new(stream: TcpStream) -> Self {
+        // Nagle would hold a small write until the peer's delayed ACK (real time), and a
+        // paused clock would auto-advance past every guard meanwhile.
+        if let Err(error) = stream.set_nodelay(true) {
+            panic!("cannot set TCP_NODELAY on a test connection: {error}");
+        }
         Self {
             stream,
             buffer: BytesMut::with_capacity(4096),
@@ -723,6 +730,17 @@ impl Drop for ScriptedBroker {
             );
         }
     }
+}
+
+/// Options for a client of a test broker at `port`: defaults, but with `TCP_NODELAY`, since
+/// under a paused clock a segment held back by Nagle's algorithm (until the broker's
+/// delayed ACK, in real time) would let virtual time run past every deadline.
+pub(crate) fn client_options(client_id: &str, port: u16) -> MqttOptions {
+    let mut options = MqttOptions::new(client_id, ("127.0.0.1", port));
+    let mut network = NetworkOptions::new();
+    network.set_tcp_nodelay(true);
+    options.set_network_options(network);
+    options
 }
 
 /// The next result of `eventloop.poll()`, or a panic when none comes within the guard

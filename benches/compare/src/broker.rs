@@ -70,7 +70,6 @@ impl Broker {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
-        broker.pid();
         Ok(broker)
     }
 

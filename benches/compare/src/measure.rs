@@ -49,22 +49,19 @@ pub fn thread_allocations() -> u64 {
     ALLOCATIONS.try_with(Cell::get).unwrap_or(0)
 }
 
-/// User plus system CPU time consumed so far by the calling thread.
+/// CPU time (user + system) consumed so far by the calling thread, from
+/// `CLOCK_THREAD_CPUTIME_ID` (nanosecond resolution; `getrusage(RUSAGE_THREAD)` reports
+/// the same total but rounded to scheduler ticks for short runs).
 pub fn thread_cpu() -> Duration {
-    // SAFETY: `rusage` is plain old data; an all-zero value is valid.
-    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
-    // SAFETY: `usage` is a valid, writable `rusage` for the duration of the call.
-    let rc = unsafe { libc::getrusage(libc::RUSAGE_THREAD, &raw mut usage) };
-    if rc != 0 {
+    // SAFETY: plain old data; zero is a valid value.
+    let mut now: libc::timespec = unsafe { std::mem::zeroed() };
+    // SAFETY: `now` is valid and writable for the duration of the call.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &raw mut now) } != 0 {
         return Duration::ZERO;
     }
-    timeval(usage.ru_utime) + timeval(usage.ru_stime)
-}
-
-fn timeval(tv: libc::timeval) -> Duration {
-    let secs = u64::try_from(tv.tv_sec).unwrap_or(0);
-    let micros = u64::try_from(tv.tv_usec).unwrap_or(0);
-    Duration::from_secs(secs) + Duration::from_micros(micros)
+    let secs = u64::try_from(now.tv_sec).unwrap_or(0);
+    let nanos = u32::try_from(now.tv_nsec).unwrap_or(0);
+    Duration::new(secs, nanos)
 }
 
 /// CPU and allocations of the calling thread since [`ThreadMeter::start`].

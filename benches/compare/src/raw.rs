@@ -24,12 +24,22 @@ pub struct RawConn {
 impl RawConn {
     /// Connects, sends CONNECT and waits for CONNACK.
     pub fn connect(port: u16, client_id: &str, nodelay: bool) -> io::Result<Self> {
+        Self::connect_with_buffer(port, client_id, nodelay, READ_BUFFER_BYTES)
+    }
+
+    /// [`RawConn::connect`] with a read buffer of `buffer_bytes` (small for idle sessions).
+    pub fn connect_with_buffer(
+        port: u16,
+        client_id: &str,
+        nodelay: bool,
+        buffer_bytes: usize,
+    ) -> io::Result<Self> {
         let stream = TcpStream::connect(("127.0.0.1", port))?;
         stream.set_nodelay(nodelay)?;
         stream.set_read_timeout(Some(Duration::from_secs(10)))?;
         let mut conn = Self {
             stream,
-            buf: vec![0; READ_BUFFER_BYTES],
+            buf: vec![0; buffer_bytes],
             start: 0,
             end: 0,
         };

@@ -23,7 +23,7 @@ const INFLIGHT: u16 = 100;
 const CAPACITY: usize = 100;
 
 /// Which implementation a child runs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Impl {
     /// Pre-encoded frames over a blocking socket.
     Raw,
@@ -414,7 +414,7 @@ pub fn idle(which: Impl, port: u16, warmup: usize, count: usize) -> Figures {
     let (rss_before, rss_after, elapsed) = match which {
         Impl::Raw => {
             let open = |i: usize| {
-                RawConn::connect(port, &format!("idle-{pid}-{i}"), false)
+                RawConn::connect_with_buffer(port, &format!("idle-{pid}-{i}"), false, 16)
                     .unwrap_or_else(|e| fail(&format!("connect {i}: {e}")))
             };
             let mut conns: Vec<RawConn> = (0..warmup).map(open).collect();
