@@ -115,6 +115,16 @@ pub(crate) struct RequestReceivers {
     immediate: flume::Receiver<Envelope>,
 }
 
+impl RequestReceivers {
+    /// Drops every queued request, so their notices report that the event loop is gone
+    /// (the channels keep messages alive for as long as a client holds a sender).
+    fn discard_queued(&self) {
+        for lane in [&self.publish, &self.control, &self.immediate] {
+            lane.drain().for_each(drop);
+        }
+    }
+}
+
 /// Creates the three lanes: publish and control bounded by `capacity` (`None` = unbounded).
 pub(crate) fn request_channels(capacity: Option<usize>) -> (RequestSenders, RequestReceivers) {
     let lane = || match capacity {
@@ -299,6 +309,7 @@ impl EventLoop {
     fn finish(&mut self) {
         self.phase = Phase::Finished;
         self.pending.clear();
+        self.requests.discard_queued();
         // Dropping the receivers makes every later client call fail as disconnected.
         self.requests = request_channels(Some(0)).1;
         self.own_senders = None;
@@ -522,7 +533,10 @@ impl EventLoop {
     /// `disconnect_now`: DISCONNECT at once; unresolved work is abandoned and its notices fail.
     async fn disconnect_now(&mut self, _request: Envelope) -> Result<Event, ConnectionError> {
         self.state
-            .drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset);
+            .drain_tracked_requests_as_failed(NoticeFailureReason::Abandoned);
+        for item in self.pending.drain(..) {
+            item.envelope.fail(NoticeFailureReason::Abandoned);
+        }
         self.send_disconnect().await
     }
 
@@ -561,6 +575,12 @@ impl EventLoop {
             Phase::Connected { network, .. } => Ok(network),
             _ => Err(ConnectionError::ConnectionClosed),
         }
+    }
+}
+
+impl Drop for EventLoop {
+    fn drop(&mut self) {
+        self.requests.discard_queued();
     }
 }
 

@@ -40,6 +40,9 @@ pub enum PublishNoticeError {
     /// The broker lost the session, so the publish will never be acknowledged.
     #[error("message dropped due to session reset")]
     SessionReset,
+    /// `disconnect_now` ended the connection before the publish was acknowledged.
+    #[error("publish abandoned by an immediate disconnect")]
+    Abandoned,
     /// The QoS 0 publish was written but the flush failed, or the connection ended first.
     #[error("qos0 publish was not flushed to the network")]
     Qos0NotFlushed,
@@ -55,6 +58,9 @@ pub enum SubscribeNoticeError {
     /// The broker lost the session, so the subscribe will never be acknowledged.
     #[error("message dropped due to session reset")]
     SessionReset,
+    /// `disconnect_now` ended the connection before the SUBACK arrived.
+    #[error("subscribe abandoned by an immediate disconnect")]
+    Abandoned,
     /// The SUBACK refused filters (only from the `wait_completion*` methods): the failing codes.
     #[error("v4 suback returned {} failing return codes", .0.len())]
     V4SubAckFailure(Vec<SubscribeReasonCode>),
@@ -70,6 +76,9 @@ pub enum UnsubscribeNoticeError {
     /// The broker lost the session, so the unsubscribe will never be acknowledged.
     #[error("message dropped due to session reset")]
     SessionReset,
+    /// `disconnect_now` ended the connection before the UNSUBACK arrived.
+    #[error("unsubscribe abandoned by an immediate disconnect")]
+    Abandoned,
 }
 
 /// Why tracked work held by the client is failed in bulk.
@@ -78,6 +87,8 @@ pub enum UnsubscribeNoticeError {
 pub enum NoticeFailureReason {
     /// The broker answered `session_present = false` or the session was reset locally.
     SessionReset,
+    /// `disconnect_now` ended the connection with the work unresolved.
+    Abandoned,
 }
 
 /// An error type a notice can end with: it knows its `Recv` and bulk-failure variants.
@@ -97,6 +108,7 @@ macro_rules! notice_error {
             fn from_reason(reason: NoticeFailureReason) -> Self {
                 match reason {
                     NoticeFailureReason::SessionReset => Self::SessionReset,
+                    NoticeFailureReason::Abandoned => Self::Abandoned,
                 }
             }
         }

@@ -6,17 +6,19 @@ mod support;
 
 use std::time::Duration;
 
+use rumqttc::Error as CodecError;
 use rumqttc::{
     AsyncClient, ClientError, ConnectReturnCode, ConnectionError, Event, EventLoop, LastWill,
-    MqttOptions, Outgoing, Packet, PacketType, Publish, QoS, Request, StateError,
+    MqttOptions, Outgoing, Packet, PacketType, PubComp, Publish, PublishResult, QoS, Request,
+    StateError,
 };
 use support::packets::{
     connack, connack_ok, connect_with, pingreq, pingresp, puback, pubcomp, publish, publish_flags,
     pubrec, pubrel,
 };
 use support::scripted_broker::{
-    BrokerConn, BrokerEvent, ScriptedBroker, Step, TestBroker, client_options, poll_error,
-    poll_event,
+    BrokerConn, BrokerEvent, DEFAULT_READ_TIMEOUT, ScriptedBroker, Step, TestBroker,
+    client_options, poll_error, poll_event,
 };
 use tokio::time::{Instant, timeout};
 
@@ -350,9 +352,7 @@ async fn qos2_cut_after_pubrec_replays_pubrel_with_the_same_pkid_on_a_resumed_se
     );
     assert_eq!(
         notice.wait_async().await,
-        Ok(rumqttc::PublishResult::Qos2Completed(
-            rumqttc::PubComp::new(1)
-        ))
+        Ok(PublishResult::Qos2Completed(PubComp::new(1)))
     );
     assert_eq!(eventloop.state.packet_ids_in_use(), 0);
     drop(eventloop);
@@ -500,7 +500,7 @@ async fn malformed_packet_from_the_broker_is_a_decode_error_then_the_next_poll_r
     let cases = [
         (
             vec![0x40, 0x03, 0x00, 0x01, 0x00],
-            rumqttc::Error::PayloadSizeIncorrect {
+            CodecError::PayloadSizeIncorrect {
                 packet_type: PacketType::PubAck,
                 expected: 2,
                 actual: 3,
@@ -508,7 +508,7 @@ async fn malformed_packet_from_the_broker_is_a_decode_error_then_the_next_poll_r
         ),
         (
             vec![0x41, 0x02, 0x00, 0x01],
-            rumqttc::Error::MalformedFlags {
+            CodecError::MalformedFlags {
                 packet_type: PacketType::PubAck,
                 flags: 0b0001,
             },
@@ -561,8 +561,8 @@ async fn malformed_packet_from_the_broker_is_a_decode_error_then_the_next_poll_r
     }
 }
 
-/// Plays the broker of the cancellation test: sends `count` QoS 1 publishes 1 ms apart (so
-/// the client's `poll` has to wait for each and can be dropped while waiting), acknowledges
+/// Plays the broker of the cancellation test: sends `count` QoS 1 publishes [`PACE`] apart
+/// (so the client's `poll` waits for each and is dropped while waiting), acknowledges
 /// every publish of the client, and returns (with the still open connection) the PUBACK ids
 /// and the publishes it received once it has `count` of each.
 async fn exchange_publishes(
@@ -572,7 +572,7 @@ async fn exchange_publishes(
     for pkid in 1..=count {
         conn.send(&publish("down", QoS::AtLeastOnce, pkid, pkid.to_be_bytes()))
             .await;
-        tokio::time::sleep(Duration::from_millis(1)).await;
+        tokio::time::sleep(PACE).await;
     }
     let (mut acked, mut received) = (Vec::new(), Vec::new());
     while acked.len() < usize::from(count) || received.len() < usize::from(count) {
@@ -588,11 +588,11 @@ async fn exchange_publishes(
     (conn, acked, received)
 }
 
-async fn yield_times(times: usize) {
-    for _ in 0..times {
-        tokio::task::yield_now().await;
-    }
-}
+/// Gap between two publishes of the cancellation test's broker.
+const PACE: Duration = Duration::from_millis(2);
+/// How long the cancellation test lets one `poll()` run before dropping it: shorter than
+/// [`PACE`], so every wait for the broker's next publish is cut at least once.
+const POLL_SLICE: Duration = Duration::from_millis(1);
 
 /// What the application saw of the broker's publishes and of its own publishes' acks.
 #[derive(Default)]
@@ -611,8 +611,8 @@ impl Tally {
     }
 }
 
-/// `poll()` raced in a biased `select!` against a future that wins after 0 to 3 yields, so
-/// the poll future is dropped at every stage of its work.
+/// `poll()` raced in a biased `select!` against a short sleep, so the poll future is dropped
+/// again and again while it waits (a timer, not a yield, so the paused clock can advance).
 #[tokio::test(start_paused = true)]
 async fn poll_dropped_inside_select_loses_and_duplicates_nothing() {
     const COUNT: u16 = 100;
@@ -630,16 +630,18 @@ async fn poll_dropped_inside_select_loses_and_duplicates_nothing() {
 
     let mut tally = Tally::default();
     let mut cancelled = 0_u32;
-    let mut round = 0;
-    let (_conn, acked, received) = loop {
-        round += 1;
-        tokio::select! {
-            biased;
-            joined = &mut broker_side => break joined.unwrap(),
-            result = eventloop.poll() => tally.note(result.unwrap()),
-            () = yield_times(round % 4) => cancelled += 1,
+    let exchange = async {
+        loop {
+            tokio::select! {
+                biased;
+                joined = &mut broker_side => break joined.unwrap(),
+                result = eventloop.poll() => tally.note(result.unwrap()),
+                () = tokio::time::sleep(POLL_SLICE) => cancelled += 1,
+            }
         }
     };
+    // Bounded in virtual time: the sleep arm alone would otherwise spin forever on a hang.
+    let (_conn, acked, received) = timeout(DEFAULT_READ_TIMEOUT, exchange).await.unwrap();
     // The broker has everything; the last PUBACKs it sent may still wait in the loop.
     while tally.acks.len() < usize::from(COUNT) {
         tally.note(poll_event(&mut eventloop).await);
@@ -653,7 +655,8 @@ async fn poll_dropped_inside_select_loses_and_duplicates_nothing() {
     let up: Vec<Packet> = (0..COUNT)
         .map(|index| publish("up", QoS::AtLeastOnce, index + 1, index.to_be_bytes()))
         .collect();
-    assert!(cancelled > 0);
+    // Every wait for a paced publish was cut at least once.
+    assert!(cancelled >= u32::from(COUNT), "{cancelled} cancellations");
     assert_eq!(tally.delivered, down);
     assert_eq!(tally.acks, ids);
     assert_eq!(acked, ids);

@@ -24,7 +24,11 @@ fuzz_target!(|data: &[u8]| {
             Err(Error::InsufficientBytes(needed)) => {
                 assert!(needed >= 1, "asked for zero bytes");
                 assert_eq!(stream.len(), before, "partial frame consumed");
-                assert_eq!(stream.capacity(), capacity, "buffer grew on a partial frame");
+                assert_eq!(
+                    stream.capacity(),
+                    capacity,
+                    "buffer grew on a partial frame"
+                );
                 break;
             }
             Err(_) => break,

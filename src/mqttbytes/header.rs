@@ -101,6 +101,7 @@ impl FixedHeader {
 
 /// Splits off the front of `stream` the frame [`check`] accepted with `header`, and returns
 /// its body without re-validating the header.
+#[inline]
 pub(crate) fn split_body(header: &FixedHeader, stream: &mut BytesMut) -> Bytes {
     // `check` guarantees the whole frame is buffered and header_len <= frame_length.
     let mut frame = stream.split_to(header.frame_length()).freeze();
@@ -214,6 +215,7 @@ pub(crate) fn write_packet(
 ///   length cannot be right for the type;
 /// - [`Error::PayloadSizeLimitExceeded`] when the remaining length exceeds
 ///   `max_packet_size`.
+#[inline]
 pub fn check(
     stream: std::slice::Iter<'_, u8>,
     max_packet_size: usize,

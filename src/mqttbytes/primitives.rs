@@ -18,6 +18,7 @@ pub(crate) fn read_u8(stream: &mut Bytes) -> Result<u8, Error> {
 }
 
 /// Reads a big-endian u16.
+#[inline]
 pub(crate) fn read_u16(stream: &mut Bytes) -> Result<u16, Error> {
     stream.try_get_u16().map_err(|e| Error::BoundaryCrossed {
         needed: e.requested,
@@ -26,11 +27,13 @@ pub(crate) fn read_u16(stream: &mut Bytes) -> Result<u16, Error> {
 }
 
 /// Reads a packet id that [MQTT-2.3.1-1] requires to be non-zero.
+#[inline]
 pub(crate) fn read_pkid(stream: &mut Bytes, packet_type: PacketType) -> Result<u16, Error> {
     read_u16(stream).and_then(|pkid| nonzero_pkid(pkid, packet_type))
 }
 
 /// [MQTT-2.3.1-1] refuses packet id 0 where an id is required.
+#[inline]
 pub(crate) const fn nonzero_pkid(pkid: u16, packet_type: PacketType) -> Result<u16, Error> {
     match pkid {
         0 => Err(Error::PacketIdZero(packet_type)),
@@ -39,6 +42,7 @@ pub(crate) const fn nonzero_pkid(pkid: u16, packet_type: PacketType) -> Result<u
 }
 
 /// Reads a u16 length prefix and that many bytes, as a slice of `stream`.
+#[inline]
 pub(crate) fn read_mqtt_bytes(stream: &mut Bytes) -> Result<Bytes, Error> {
     let len = usize::from(read_u16(stream)?);
     if len > stream.len() {

@@ -28,7 +28,8 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use rumqttc::{
-    Connect, ConnectionError, Error, Event, EventLoop, MqttOptions, NetworkOptions, Packet,
+    ConnAck, Connect, ConnectReturnCode, ConnectionError, Error, Event, EventLoop, MqttOptions,
+    NetworkOptions, Packet,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -793,6 +794,20 @@ impl LoopDriver {
             }
         });
         Self { results, task }
+    }
+
+    /// Starts polling `eventloop`, accepts its connection on `broker`, answers CONNACK and
+    /// consumes the loop's `ConnAck` event; returns the driver and the broker side.
+    pub(crate) async fn spawn_connected(
+        broker: &TestBroker,
+        eventloop: EventLoop,
+    ) -> (Self, BrokerConn) {
+        let connack = Packet::ConnAck(ConnAck::new(ConnectReturnCode::Success, false));
+        let mut driver = Self::spawn(eventloop);
+        let (conn, _) = broker.accept_session(&connack).await;
+        let event = driver.next_event().await;
+        assert_eq!(event, Event::Incoming(connack), "first event of the loop");
+        (driver, conn)
     }
 
     /// The next result; panics when none comes within [`DEFAULT_READ_TIMEOUT`].

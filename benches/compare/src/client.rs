@@ -29,6 +29,8 @@ pub enum Polled {
     PubAck,
     /// PUBCOMP arrived.
     PubComp,
+    /// A PUBLISH was handed to the network.
+    Sent,
     /// Anything else.
     Other,
     /// `poll` returned an error.
@@ -92,8 +94,9 @@ impl ClientApi for Ours {
     }
 
     async fn poll(event_loop: &mut Self::Loop) -> Polled {
-        use ours::{Event, Packet};
+        use ours::{Event, Outgoing, Packet};
         match event_loop.poll().await {
+            Ok(Event::Outgoing(Outgoing::Publish(_))) => Polled::Sent,
             Ok(Event::Incoming(Packet::Publish(publish))) => Polled::Publish(publish.payload),
             Ok(Event::Incoming(Packet::PubAck(_))) => Polled::PubAck,
             Ok(Event::Incoming(Packet::PubComp(_))) => Polled::PubComp,
@@ -144,8 +147,9 @@ impl ClientApi for Reference {
     }
 
     async fn poll(event_loop: &mut Self::Loop) -> Polled {
-        use reference::{Event, Packet};
+        use reference::{Event, Outgoing, Packet};
         match event_loop.poll().await {
+            Ok(Event::Outgoing(Outgoing::Publish(_))) => Polled::Sent,
             Ok(Event::Incoming(Packet::Publish(publish))) => Polled::Publish(publish.payload),
             Ok(Event::Incoming(Packet::PubAck(_))) => Polled::PubAck,
             Ok(Event::Incoming(Packet::PubComp(_))) => Polled::PubComp,
