@@ -13,8 +13,8 @@ use rumqttc::{
     StateError,
 };
 use support::packets::{
-    connack, connack_ok, connect_with, pingreq, pingresp, puback, pubcomp, publish, publish_flags,
-    pubrec, pubrel,
+    connack, connack_ok, connect_with, encode, pingreq, pingresp, puback, pubcomp, publish,
+    publish_flags, pubrec, pubrel,
 };
 use support::scripted_broker::{
     BrokerConn, BrokerEvent, DEFAULT_READ_TIMEOUT, ScriptedBroker, Step, TestBroker,
@@ -804,4 +804,42 @@ async fn broker_closing_mid_packet_is_a_truncated_packet_error_with_the_buffered
     );
     assert_eq!(reconnected, incoming(connack_ok()));
     broker.finish().await;
+}
+
+/// More whole packets in one TCP segment than one read batch handles (64): every one is
+/// delivered, in order, and every QoS 1 publish is acknowledged. Regression test: the packet
+/// following a full batch used to be taken from the buffer and dropped.
+#[tokio::test(start_paused = true)]
+async fn packets_beyond_one_read_batch_are_all_delivered_in_order() {
+    const COUNT: u16 = 200;
+    let broker = TestBroker::bind().await;
+    let mut eventloop = EventLoop::new(options(broker.port()), 10);
+    let mut conn = connect(&broker, &mut eventloop).await;
+
+    let burst: Vec<u8> = (1..=COUNT)
+        .flat_map(|pkid| {
+            encode(&publish(
+                "burst",
+                QoS::AtLeastOnce,
+                pkid,
+                pkid.to_be_bytes(),
+            ))
+        })
+        .collect();
+    conn.send_raw(&burst).await;
+
+    let events = poll_events(&mut eventloop, 2 * usize::from(COUNT)).await;
+    let delivered: Vec<u16> = events
+        .iter()
+        .filter_map(|event| match event {
+            Event::Incoming(Packet::Publish(p)) => {
+                Some(u16::from_be_bytes([p.payload[0], p.payload[1]]))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(delivered, (1..=COUNT).collect::<Vec<_>>());
+    for pkid in 1..=COUNT {
+        conn.expect(&puback(pkid)).await;
+    }
 }

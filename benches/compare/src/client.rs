@@ -70,7 +70,8 @@ impl ClientApi for Ours {
     type Loop = ours::EventLoop;
 
     fn build(setup: &Setup) -> (Self::Client, Self::Loop) {
-        let mut options = ours::MqttOptions::new(setup.client_id.clone(), ("127.0.0.1", setup.port));
+        let mut options =
+            ours::MqttOptions::new(setup.client_id.clone(), ("127.0.0.1", setup.port));
         options.set_keep_alive(60);
         options.set_inflight(setup.inflight);
         let (client, mut event_loop) = ours::AsyncClient::builder(options)

@@ -78,7 +78,11 @@ macro_rules! crate_codec {
                 }
             },
         );
-        let packet = Packet::Publish(Publish::new(TOPIC, QoS::AtMostOnce, vec![0x5A; PAYLOAD_BYTES]));
+        let packet = Packet::Publish(Publish::new(
+            TOPIC,
+            QoS::AtMostOnce,
+            vec![0x5A; PAYLOAD_BYTES],
+        ));
         let (encode_ns, encode_allocs) = timed(
             || warm_buffer(frame.len() * FRAMES),
             |buffer| {

@@ -62,7 +62,11 @@ pub fn scenarios(divisor: u64) -> Vec<Scenario> {
     let tp = |name, size, qos, count| Scenario {
         name,
         group: "throughput",
-        kind: Kind::Throughput { size, qos, count: n(count) },
+        kind: Kind::Throughput {
+            size,
+            qos,
+            count: n(count),
+        },
         impls: NETWORK,
     };
     vec![
@@ -75,19 +79,28 @@ pub fn scenarios(divisor: u64) -> Vec<Scenario> {
         Scenario {
             name: "pingpong-qos1-64B",
             group: "pingpong",
-            kind: Kind::PingPong { warmup: n(500), rounds: n(5_000) },
+            kind: Kind::PingPong {
+                warmup: n(500),
+                rounds: n(5_000),
+            },
             impls: NETWORK,
         },
         Scenario {
             name: "fanout-10-qos1-64B",
             group: "fanout",
-            kind: Kind::FanOut { subscribers: 10, count: n(20_000) },
+            kind: Kind::FanOut {
+                subscribers: 10,
+                count: n(20_000),
+            },
             impls: NETWORK,
         },
         Scenario {
             name: "idle-2000",
             group: "idle",
-            kind: Kind::Idle { warmup: 10, count: 2_000 },
+            kind: Kind::Idle {
+                warmup: 10,
+                count: 2_000,
+            },
             impls: NETWORK,
         },
         Scenario {
@@ -104,7 +117,11 @@ fn usage() -> ! {
         "usage: rumqttc-compare [all | throughput | pingpong | fanout | idle | codec | SCENARIO]... \
          [--runs N] [--quick]\n\
          scenarios: {}",
-        scenarios(1).iter().map(|s| s.name).collect::<Vec<_>>().join(", ")
+        scenarios(1)
+            .iter()
+            .map(|s| s.name)
+            .collect::<Vec<_>>()
+            .join(", ")
     );
     std::process::exit(1)
 }
@@ -121,7 +138,12 @@ fn main() {
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
         match arg.as_str() {
-            "--runs" => runs = iter.next().and_then(|r| r.parse().ok()).unwrap_or_else(|| usage()),
+            "--runs" => {
+                runs = iter
+                    .next()
+                    .and_then(|r| r.parse().ok())
+                    .unwrap_or_else(|| usage())
+            }
             "--quick" => divisor = 10,
             "-h" | "--help" => usage(),
             other => selectors.push(other.to_owned()),
@@ -132,7 +154,11 @@ fn main() {
     }
     let chosen: Vec<Scenario> = scenarios(divisor)
         .into_iter()
-        .filter(|s| selectors.iter().any(|sel| sel == "all" || sel == s.name || sel == s.group))
+        .filter(|s| {
+            selectors
+                .iter()
+                .any(|sel| sel == "all" || sel == s.name || sel == s.group)
+        })
         .collect();
     if chosen.is_empty() {
         usage();
@@ -142,7 +168,11 @@ fn main() {
         eprintln!("{e}");
         std::process::exit(1)
     });
-    eprintln!("mosquitto pid {} on 127.0.0.1:{}", broker.pid(), broker.port);
+    eprintln!(
+        "mosquitto pid {} on 127.0.0.1:{}",
+        broker.pid(),
+        broker.port
+    );
     let mut results = report::Results::new(runs);
     for run in 0..runs {
         for scenario in &chosen {
@@ -164,7 +194,12 @@ fn main() {
 }
 
 /// Runs one child and parses its `RESULT` line; `None` when it failed.
-fn run_child(broker: &broker::Broker, scenario: &Scenario, which: Impl, divisor: u64) -> Option<Figures> {
+fn run_child(
+    broker: &broker::Broker,
+    scenario: &Scenario,
+    which: Impl,
+    divisor: u64,
+) -> Option<Figures> {
     let exe = std::env::current_exe().ok()?;
     let cpu_before = broker.cpu_secs();
     let started = Instant::now();
@@ -182,7 +217,12 @@ fn run_child(broker: &broker::Broker, scenario: &Scenario, which: Impl, divisor:
             Ok(None) if started.elapsed() > CHILD_LIMIT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                eprintln!("{} {}: killed after {:?}", scenario.name, which.name(), CHILD_LIMIT);
+                eprintln!(
+                    "{} {}: killed after {:?}",
+                    scenario.name,
+                    which.name(),
+                    CHILD_LIMIT
+                );
                 return None;
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
@@ -214,13 +254,17 @@ fn child(args: &[String]) {
     };
     let which = Impl::parse(which).unwrap_or_else(|| scenario::fail("unknown implementation"));
     let port: u16 = port.parse().unwrap_or_else(|_| scenario::fail("bad port"));
-    let divisor: u64 = divisor.parse().unwrap_or_else(|_| scenario::fail("bad divisor"));
+    let divisor: u64 = divisor
+        .parse()
+        .unwrap_or_else(|_| scenario::fail("bad divisor"));
     let all = scenarios(divisor);
     let Some(found) = all.iter().find(|s| s.name == name.as_str()) else {
         scenario::fail("unknown scenario");
     };
     let figures = match found.kind {
-        Kind::Throughput { size, qos, count } => scenario::throughput(which, port, size, qos, count),
+        Kind::Throughput { size, qos, count } => {
+            scenario::throughput(which, port, size, qos, count)
+        }
         Kind::PingPong { warmup, rounds } => scenario::ping_pong(which, port, warmup, rounds),
         Kind::FanOut { subscribers, count } => scenario::fan_out(which, port, subscribers, count),
         Kind::Idle { warmup, count } => scenario::idle(which, port, warmup, count),

@@ -53,7 +53,13 @@ impl Results {
     }
 
     /// Stores one child's figures (`None`: it failed).
-    pub fn record(&mut self, scenario: &'static str, which: Impl, run: usize, figures: Option<Figures>) {
+    pub fn record(
+        &mut self,
+        scenario: &'static str,
+        which: Impl,
+        run: usize,
+        figures: Option<Figures>,
+    ) {
         let slot = self
             .by_key
             .entry((scenario, which))
@@ -64,7 +70,11 @@ impl Results {
     }
 
     fn value(&self, scenario: &str, which: Impl, run: usize, metric: &str) -> Option<f64> {
-        let figures = self.by_key.get(&(intern_scenario(scenario)?, which))?.get(run)?.as_ref()?;
+        let figures = self
+            .by_key
+            .get(&(intern_scenario(scenario)?, which))?
+            .get(run)?
+            .as_ref()?;
         figures.iter().find(|(k, _)| *k == metric).map(|(_, v)| *v)
     }
 
@@ -78,7 +88,10 @@ impl Results {
 
     /// Median over runs of the same-run ratio `f(run)`.
     fn median_ratio(&self, f: impl Fn(usize) -> Option<f64>) -> f64 {
-        let values: Vec<f64> = (0..self.runs).filter_map(f).filter(|v| v.is_finite()).collect();
+        let values: Vec<f64> = (0..self.runs)
+            .filter_map(f)
+            .filter(|v| v.is_finite())
+            .collect();
         median(&values)
     }
 
@@ -114,7 +127,10 @@ impl Results {
 }
 
 fn intern_scenario(name: &str) -> Option<&'static str> {
-    crate::scenarios(1).into_iter().map(|s| s.name).find(|n| *n == name)
+    crate::scenarios(1)
+        .into_iter()
+        .map(|s| s.name)
+        .find(|n| *n == name)
 }
 
 fn number(v: f64) -> String {
@@ -129,7 +145,11 @@ fn number(v: f64) -> String {
 }
 
 fn times(v: f64) -> String {
-    if v.is_nan() { "–".to_owned() } else { format!("{v:.2}×") }
+    if v.is_nan() {
+        "–".to_owned()
+    } else {
+        format!("{v:.2}×")
+    }
 }
 
 /// Rows shown for a scenario: (figure key, label).
@@ -141,7 +161,10 @@ fn rows(kind: Kind) -> &'static [(&'static str, &'static str)] {
             ("allocs_per_msg", "publisher allocations/msg"),
             ("broker_cpu_load", "broker CPU (cores)"),
         ],
-        Kind::PingPong { .. } => &[("p50_us", "round trip p50 µs"), ("p99_us", "round trip p99 µs")],
+        Kind::PingPong { .. } => &[
+            ("p50_us", "round trip p50 µs"),
+            ("p99_us", "round trip p99 µs"),
+        ],
         Kind::FanOut { .. } => &[
             ("deliveries_per_s", "deliveries/s (all receivers)"),
             ("cpu_us_per_delivery", "receiver CPU µs/delivery"),
@@ -181,7 +204,11 @@ fn machine() -> String {
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_owned())
         .unwrap_or_default();
     let load = read("/proc/loadavg");
-    let load = load.split_whitespace().take(3).collect::<Vec<_>>().join(" ");
+    let load = load
+        .split_whitespace()
+        .take(3)
+        .collect::<Vec<_>>()
+        .join(" ");
     format!(
         "- date: {date}\n- cores (nproc): {cores}; CPU: {model}; memory: {mem}\n\
          - load average at the end of the run: {load}\n"
@@ -195,7 +222,11 @@ pub fn render(chosen: &[Scenario], results: &Results, runs: usize, divisor: u64)
     let _ = writeln!(
         out,
         "Medians of {runs} runs{}; every ratio is the median of per-run ratios (same run, same broker).\n",
-        if divisor > 1 { " (QUICK: counts divided by 10)" } else { "" }
+        if divisor > 1 {
+            " (QUICK: counts divided by 10)"
+        } else {
+            ""
+        }
     );
     let _ = writeln!(
         out,
@@ -205,7 +236,11 @@ pub fn render(chosen: &[Scenario], results: &Results, runs: usize, divisor: u64)
     for scenario in chosen {
         let has = |i: Impl| scenario.impls.contains(&i);
         let cell = |i: Impl, metric| {
-            if has(i) { number(results.median(scenario.name, i, metric)) } else { "–".to_owned() }
+            if has(i) {
+                number(results.median(scenario.name, i, metric))
+            } else {
+                "–".to_owned()
+            }
         };
         for (metric, label) in rows(scenario.kind) {
             let _ = writeln!(
@@ -252,26 +287,91 @@ fn targets(r: &Results) -> String {
     let codec = "codec-publish-64B";
     let encode_vs_best = r.median_ratio(|run| {
         let ours = r.value(codec, Ours, run, "encode_ns")?;
-        let best = r
-            .value(codec, Reference, run, "encode_ns")?
-            .min(r.value(codec, Bytebeam, run, "encode_ns")?);
+        let best = r.value(codec, Reference, run, "encode_ns")?.min(r.value(
+            codec,
+            Bytebeam,
+            run,
+            "encode_ns",
+        )?);
         Some(ours / best)
     });
     let list = [
-        Target { what: "QoS 0 64 B throughput, ours/raw", value: r.ratio(q0, "msg_per_s", Ours, Raw), limit: 0.98, at_least: true },
-        Target { what: "QoS 0 64 B CPU/msg, ours/reference", value: r.ratio(q0, "cpu_us_per_msg", Ours, Reference), limit: 0.3, at_least: false },
-        Target { what: "QoS 1 64 B throughput, ours/raw", value: r.ratio(q1, "msg_per_s", Ours, Raw), limit: 0.95, at_least: true },
-        Target { what: "QoS 1 64 B CPU/msg, ours/reference", value: r.ratio(q1, "cpu_us_per_msg", Ours, Reference), limit: 0.5, at_least: false },
-        Target { what: "QoS 2 64 B throughput, ours/reference", value: r.ratio(q2, "msg_per_s", Ours, Reference), limit: 1.2, at_least: true },
-        Target { what: "QoS 1 round trip p50, ours/raw", value: r.ratio(pp, "p50_us", Ours, Raw), limit: 1.5, at_least: false },
-        Target { what: "QoS 1 round trip p99, ours/reference", value: r.ratio(pp, "p99_us", Ours, Reference), limit: 0.7, at_least: false },
-        Target { what: "RSS per idle connection, ours (KiB)", value: r.median(idle, Ours, "kib_per_conn"), limit: 8.0, at_least: false },
-        Target { what: "sequential connects/s, ours/raw", value: r.ratio(idle, "connects_per_s", Ours, Raw), limit: 0.8, at_least: true },
-        Target { what: "decode 64 B PUBLISH, ours/reference", value: r.ratio(codec, "decode_ns", Ours, Reference), limit: 0.4, at_least: false },
-        Target { what: "encode 64 B PUBLISH, ours/min(reference, bytebeam)", value: encode_vs_best, limit: 1.0, at_least: false },
-        Target { what: "QoS 0 publish path allocations/msg, ours (payload = 1)", value: r.median(q0, Ours, "allocs_per_msg"), limit: 1.0, at_least: false },
+        Target {
+            what: "QoS 0 64 B throughput, ours/raw",
+            value: r.ratio(q0, "msg_per_s", Ours, Raw),
+            limit: 0.98,
+            at_least: true,
+        },
+        Target {
+            what: "QoS 0 64 B CPU/msg, ours/reference",
+            value: r.ratio(q0, "cpu_us_per_msg", Ours, Reference),
+            limit: 0.3,
+            at_least: false,
+        },
+        Target {
+            what: "QoS 1 64 B throughput, ours/raw",
+            value: r.ratio(q1, "msg_per_s", Ours, Raw),
+            limit: 0.95,
+            at_least: true,
+        },
+        Target {
+            what: "QoS 1 64 B CPU/msg, ours/reference",
+            value: r.ratio(q1, "cpu_us_per_msg", Ours, Reference),
+            limit: 0.5,
+            at_least: false,
+        },
+        Target {
+            what: "QoS 2 64 B throughput, ours/reference",
+            value: r.ratio(q2, "msg_per_s", Ours, Reference),
+            limit: 1.2,
+            at_least: true,
+        },
+        Target {
+            what: "QoS 1 round trip p50, ours/raw",
+            value: r.ratio(pp, "p50_us", Ours, Raw),
+            limit: 1.5,
+            at_least: false,
+        },
+        Target {
+            what: "QoS 1 round trip p99, ours/reference",
+            value: r.ratio(pp, "p99_us", Ours, Reference),
+            limit: 0.7,
+            at_least: false,
+        },
+        Target {
+            what: "RSS per idle connection, ours (KiB)",
+            value: r.median(idle, Ours, "kib_per_conn"),
+            limit: 8.0,
+            at_least: false,
+        },
+        Target {
+            what: "sequential connects/s, ours/raw",
+            value: r.ratio(idle, "connects_per_s", Ours, Raw),
+            limit: 0.8,
+            at_least: true,
+        },
+        Target {
+            what: "decode 64 B PUBLISH, ours/reference",
+            value: r.ratio(codec, "decode_ns", Ours, Reference),
+            limit: 0.4,
+            at_least: false,
+        },
+        Target {
+            what: "encode 64 B PUBLISH, ours/min(reference, bytebeam)",
+            value: encode_vs_best,
+            limit: 1.0,
+            at_least: false,
+        },
+        Target {
+            what: "QoS 0 publish path allocations/msg, ours (payload = 1)",
+            value: r.median(q0, Ours, "allocs_per_msg"),
+            limit: 1.0,
+            at_least: false,
+        },
     ];
-    let mut out = String::from("\n## Targets (issue 6, item 2)\n\n| target | measured | limit | met |\n|---|---:|---:|---|\n");
+    let mut out = String::from(
+        "\n## Targets (issue 6, item 2)\n\n| target | measured | limit | met |\n|---|---:|---:|---|\n",
+    );
     for t in list {
         let met = if t.value.is_nan() {
             "not measured"
@@ -281,7 +381,13 @@ fn targets(r: &Results) -> String {
             "NOT met"
         };
         let op = if t.at_least { "≥" } else { "≤" };
-        let _ = writeln!(out, "| {} | {} | {op} {} | {met} |", t.what, number(t.value), t.limit);
+        let _ = writeln!(
+            out,
+            "| {} | {} | {op} {} | {met} |",
+            t.what,
+            number(t.value),
+            t.limit
+        );
     }
     out
 }

@@ -101,7 +101,10 @@ async fn poll_until<C: ClientApi>(event_loop: &mut C::Loop, wanted: fn(&Polled) 
             }
         }
     };
-    if tokio::time::timeout(Duration::from_secs(10), wait).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(10), wait)
+        .await
+        .is_err()
+    {
         fail("timed out connecting");
     }
 }
@@ -187,7 +190,14 @@ fn client_publisher<C: ClientApi>(
     })
 }
 
-fn raw_publisher(port: u16, topic: &str, qos: u8, size: usize, count: u64, run: &Run) -> (Duration, u64) {
+fn raw_publisher(
+    port: u16,
+    topic: &str,
+    qos: u8,
+    size: usize,
+    count: u64,
+    run: &Run,
+) -> (Duration, u64) {
     let mut conn = RawConn::connect(port, &format!("pub-{}", std::process::id()), false)
         .unwrap_or_else(|e| fail(&format!("raw connect: {e}")));
     let template = PublishTemplate::new(topic, qos, size);
@@ -212,10 +222,17 @@ fn spawn_publisher(
         let id = format!("pub-{}", std::process::id());
         match which {
             Impl::Raw => raw_publisher(port, &topic, qos, size, count, &run),
-            Impl::Ours => client_publisher::<Ours>(&setup(port, id, false), &topic, qos, size, count, &run),
-            Impl::Reference | Impl::Bytebeam => {
-                client_publisher::<Reference>(&setup(port, id, false), &topic, qos, size, count, &run)
+            Impl::Ours => {
+                client_publisher::<Ours>(&setup(port, id, false), &topic, qos, size, count, &run)
             }
+            Impl::Reference | Impl::Bytebeam => client_publisher::<Reference>(
+                &setup(port, id, false),
+                &topic,
+                qos,
+                size,
+                count,
+                &run,
+            ),
         }
     })
 }
@@ -263,8 +280,12 @@ pub fn throughput(which: Impl, port: u16, size: usize, qos: u8, count: u64) -> F
         fail("subscriber not ready");
     }
     let publisher = spawn_publisher(which, port, topic, qos, size, count, Arc::clone(&run));
-    let (cpu, allocations) = publisher.join().unwrap_or_else(|_| fail("publisher panicked"));
-    let (check, last) = receiver.join().unwrap_or_else(|_| fail("subscriber panicked"));
+    let (cpu, allocations) = publisher
+        .join()
+        .unwrap_or_else(|_| fail("publisher panicked"));
+    let (check, last) = receiver
+        .join()
+        .unwrap_or_else(|_| fail("subscriber panicked"));
     let started = run.started.get().copied().unwrap_or_else(Instant::now);
     let elapsed = last.map_or(0.0, |last| (last - started).as_secs_f64());
     let mut figures = vec![
@@ -284,8 +305,8 @@ pub fn ping_pong(which: Impl, port: u16, warmup: u64, rounds: u64) -> Figures {
     let started = Instant::now();
     let mut rtts = match which {
         Impl::Raw => {
-            let mut conn =
-                RawConn::connect(port, &id, true).unwrap_or_else(|e| fail(&format!("connect: {e}")));
+            let mut conn = RawConn::connect(port, &id, true)
+                .unwrap_or_else(|e| fail(&format!("connect: {e}")));
             conn.subscribe(&topic, 1)
                 .unwrap_or_else(|e| fail(&format!("subscribe: {e}")));
             let template = PublishTemplate::new(&topic, 1, 64);
@@ -343,7 +364,12 @@ fn client_ping_pong<C: ClientApi>(setup: &Setup, topic: &str, rounds: u64) -> Ve
 /// What one fan-out receiver reports: its checks, last arrival, CPU.
 type Receipt = (SeqCheck, Option<Instant>, Duration);
 
-fn client_receiver<C: ClientApi>(setup: &Setup, topic: &str, count: u64, ready: &mpsc::Sender<()>) -> Receipt {
+fn client_receiver<C: ClientApi>(
+    setup: &Setup,
+    topic: &str,
+    count: u64,
+    ready: &mpsc::Sender<()>,
+) -> Receipt {
     runtime().block_on(async {
         let (client, mut event_loop) = connect::<C>(setup).await;
         if !C::subscribe(&client, topic, 1).await {
@@ -404,7 +430,9 @@ pub fn fan_out(which: Impl, port: u16, subscribers: usize, count: u64) -> Figure
                     let last = raw::receive(&mut conn, &mut check, IDLE);
                     (check, last, meter.stop().0)
                 }
-                Impl::Ours => client_receiver::<Ours>(&setup(port, id, false), &topic, count, &ready),
+                Impl::Ours => {
+                    client_receiver::<Ours>(&setup(port, id, false), &topic, count, &ready)
+                }
                 Impl::Reference | Impl::Bytebeam => {
                     client_receiver::<Reference>(&setup(port, id, false), &topic, count, &ready)
                 }
@@ -436,7 +464,12 @@ pub fn fan_out(which: Impl, port: u16, subscribers: usize, count: u64) -> Figure
     let mut faults = (0, 0, 0, 0);
     for (check, _, _) in &receipts {
         let f = check.faults();
-        faults = (faults.0 + f.0, faults.1 + f.1, faults.2 + f.2, faults.3 + f.3);
+        faults = (
+            faults.0 + f.0,
+            faults.1 + f.1,
+            faults.2 + f.2,
+            faults.3 + f.3,
+        );
     }
     push_faults(&mut figures, faults);
     figures
@@ -464,7 +497,10 @@ pub fn idle(which: Impl, port: u16, warmup: usize, count: usize) -> Figures {
         Impl::Reference | Impl::Bytebeam => client_idle::<Reference>(port, warmup, count),
     };
     vec![
-        ("kib_per_conn", (rss_after.saturating_sub(rss_before)) as f64 / count as f64),
+        (
+            "kib_per_conn",
+            (rss_after.saturating_sub(rss_before)) as f64 / count as f64,
+        ),
         ("connects_per_s", count as f64 / elapsed.as_secs_f64()),
         ("elapsed_s", elapsed.as_secs_f64()),
     ]
