@@ -260,9 +260,7 @@ impl MqttOptions {
 
     /// Sends a user name without a password.
     pub fn set_username(&mut self, username: impl Into<String>) -> &mut Self {
-        self.set_auth(ConnectAuth::Username {
-            username: username.into(),
-        })
+        self.set_auth(ConnectAuth::with_username(username))
     }
 
     /// Sends a user name and a (binary) password.
@@ -271,10 +269,7 @@ impl MqttOptions {
         username: impl Into<String>,
         password: impl Into<Bytes>,
     ) -> &mut Self {
-        self.set_auth(ConnectAuth::UsernamePassword {
-            username: username.into(),
-            password: password.into(),
-        })
+        self.set_auth(ConnectAuth::with_credentials(username, password))
     }
 
     /// The credentials sent in CONNECT.

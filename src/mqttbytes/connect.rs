@@ -76,6 +76,21 @@ impl std::fmt::Debug for ConnectAuth {
 }
 
 impl ConnectAuth {
+    /// A user name without a password.
+    pub fn with_username(username: impl Into<String>) -> Self {
+        Self::Username {
+            username: username.into(),
+        }
+    }
+
+    /// A user name and a (binary) password.
+    pub fn with_credentials(username: impl Into<String>, password: impl Into<Bytes>) -> Self {
+        Self::UsernamePassword {
+            username: username.into(),
+            password: password.into(),
+        }
+    }
+
     /// True only for `UsernamePassword` holding exactly `username` and `password`.
     pub fn validate(&self, username: &str, password: impl AsRef<[u8]>) -> bool {
         match self {
@@ -185,9 +200,7 @@ impl Connect {
 
     /// Sets a user name without a password.
     pub fn set_username(&mut self, username: impl Into<String>) -> &mut Self {
-        self.set_auth(ConnectAuth::Username {
-            username: username.into(),
-        })
+        self.set_auth(ConnectAuth::with_username(username))
     }
 
     /// Sets a user name and a (binary) password.
@@ -196,10 +209,7 @@ impl Connect {
         username: impl Into<String>,
         password: impl Into<Bytes>,
     ) -> &mut Self {
-        self.set_auth(ConnectAuth::UsernamePassword {
-            username: username.into(),
-            password: password.into(),
-        })
+        self.set_auth(ConnectAuth::with_credentials(username, password))
     }
 
     /// Size of the whole frame.

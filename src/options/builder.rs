@@ -5,6 +5,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
+#[cfg(feature = "websocket")]
+use std::future::IntoFuture;
+
+#[cfg(feature = "websocket")]
+use async_tungstenite::tungstenite::http::Request as WsRequest;
+
 use super::{AckMode, Broker, ConfigError, MqttOptions, NetworkOptions, SessionMode, Transport};
 use crate::mqttbytes::{ConnectAuth, LastWill};
 
@@ -167,6 +173,41 @@ impl MqttOptionsBuilder {
     /// See [`MqttOptions::set_connection_timeout`].
     pub const fn connection_timeout(mut self, timeout_secs: u64) -> Self {
         self.options.set_connection_timeout(timeout_secs);
+        self
+    }
+
+    /// See [`MqttOptions::set_proxy`].
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+    pub fn proxy(mut self, proxy: crate::Proxy) -> Self {
+        self.options.set_proxy(proxy);
+        self
+    }
+
+    /// See [`MqttOptions::set_request_modifier`].
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub fn request_modifier<F, O>(mut self, modifier: F) -> Self
+    where
+        F: Fn(WsRequest<()>) -> O + Send + Sync + 'static,
+        O: IntoFuture<Output = WsRequest<()>>,
+        O::IntoFuture: Send + 'static,
+    {
+        self.options.set_request_modifier(modifier);
+        self
+    }
+
+    /// See [`MqttOptions::set_fallible_request_modifier`].
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub fn fallible_request_modifier<F, O, E>(mut self, modifier: F) -> Self
+    where
+        F: Fn(WsRequest<()>) -> O + Send + Sync + 'static,
+        O: IntoFuture<Output = Result<WsRequest<()>, E>>,
+        O::IntoFuture: Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.options.set_fallible_request_modifier(modifier);
         self
     }
 
