@@ -7,12 +7,13 @@ mod support;
 use std::time::Duration;
 
 use rumqttc::{
-    AsyncClient, ClientError, ConnectionError, Event, EventLoop, MqttOptions, Outgoing, Packet,
-    Publish, PublishNoticeError, QoS, Request, SubscribeNoticeError, UnsubscribeNoticeError,
+    AsyncClient, ClientError, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions,
+    Outgoing, Packet, Publish, PublishNoticeError, QoS, Request, SubscribeNoticeError,
+    UnsubscribeNoticeError,
 };
 use support::packets::{
-    connack_ok, connect_with, disconnect, granted, pingreq, pingresp, puback, pubcomp, publish,
-    pubrec, pubrel, suback, subscribe,
+    connack, connack_ok, connect_with, disconnect, granted, pingreq, pingresp, puback, pubcomp,
+    publish, publish_flags, pubrec, pubrel, suback, subscribe,
 };
 use support::scripted_broker::{
     DEFAULT_READ_TIMEOUT, FailureKind, LoopDriver, ScriptedBroker, Step, TestBroker,
@@ -441,4 +442,52 @@ async fn tracked_request_queued_behind_disconnect_fails_with_recv_when_the_loop_
     );
     assert_eq!(outcome, Ok(Err(UnsubscribeNoticeError::Recv)));
     broker.finish().await;
+}
+
+/// A graceful disconnect outlives a lost connection: after the reconnect resumes the session,
+/// the unacknowledged publish is replayed (DUP, same packet id) and DISCONNECT follows only
+/// its PUBACK. Nothing new is taken from the lanes meanwhile.
+#[tokio::test(start_paused = true)]
+async fn disconnect_drain_continues_across_a_reconnect_and_ends_with_disconnect() {
+    let broker = TestBroker::bind().await;
+    let mut options = options(broker.port());
+    options.set_clean_session(false);
+    let (client, mut eventloop) = AsyncClient::builder(options).build();
+    let fresh = connack_ok();
+    let (event, (mut conn, _)) =
+        tokio::join!(poll_event(&mut eventloop), broker.accept_session(&fresh));
+    assert_eq!(event, incoming(fresh));
+    client
+        .publish("t", QoS::AtLeastOnce, false, "one")
+        .await
+        .unwrap();
+    client.disconnect().await.unwrap();
+    assert_eq!(
+        poll_event(&mut eventloop).await,
+        outgoing(Outgoing::Publish(1))
+    );
+    conn.expect(&publish("t", QoS::AtLeastOnce, 1, "one")).await;
+    conn.close().await;
+    assert!(matches!(
+        poll_error(&mut eventloop).await,
+        ConnectionError::ConnectionClosed | ConnectionError::Io(_)
+    ));
+
+    let resumed = connack(ConnectReturnCode::Success, true);
+    let (event, (mut conn, _)) =
+        tokio::join!(poll_event(&mut eventloop), broker.accept_session(&resumed));
+    assert_eq!(event, incoming(resumed));
+    assert_eq!(
+        poll_event(&mut eventloop).await,
+        outgoing(Outgoing::Publish(1))
+    );
+    conn.expect(&publish_flags("t", QoS::AtLeastOnce, 1, "one", true, false))
+        .await;
+    conn.expect_silence(QUIET).await;
+    conn.send(&puback(1)).await;
+    assert_eq!(
+        poll_until_done(&mut eventloop).await,
+        [incoming(puback(1)), outgoing(Outgoing::Disconnect)]
+    );
+    conn.expect(&disconnect()).await;
 }
