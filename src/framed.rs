@@ -7,11 +7,15 @@ use bytes::BytesMut;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::ConnectionError;
-use crate::mqttbytes::{Error as CodecError, Packet};
+use crate::mqttbytes::{Error as CodecError, Packet, Publish};
 use crate::transport::Stream;
 
-/// Smallest read reservation, so small packets are read in few system calls.
-const READ_CHUNK_BYTES: usize = 4 * 1024;
+/// First read reservation: enough for a CONNACK or a few acks, so an idle connection
+/// holds a small buffer.
+const MIN_READ_CHUNK_BYTES: usize = 256;
+/// Largest read reservation the adaptive growth reaches (a received payload keeps its
+/// whole read allocation alive, so this also bounds what one held message pins).
+const MAX_READ_CHUNK_BYTES: usize = 4 * 1024;
 
 /// A connected transport with MQTT framing on top.
 #[derive(Debug)]
@@ -19,6 +23,8 @@ pub(crate) struct Network {
     stream: Stream,
     read: BytesMut,
     write: BytesMut,
+    /// Spare room reserved before the next read; doubles each time a read fills it.
+    read_chunk: usize,
     max_incoming_size: usize,
     max_outgoing_size: usize,
 }
@@ -30,6 +36,7 @@ impl Network {
             stream,
             read: BytesMut::new(),
             write: BytesMut::new(),
+            read_chunk: MIN_READ_CHUNK_BYTES,
             max_incoming_size,
             max_outgoing_size,
         }
@@ -45,9 +52,14 @@ impl Network {
                 Err(CodecError::InsufficientBytes(needed)) => needed,
                 Err(error) => return Err(ConnectionError::Decode(error)),
             };
-            self.read.reserve(needed.max(READ_CHUNK_BYTES));
-            if self.stream.read_buf(&mut self.read).await? == 0 {
-                return Err(self.closed_error());
+            self.read.reserve(needed.max(self.read_chunk));
+            let spare = self.read.capacity() - self.read.len();
+            match self.stream.read_buf(&mut self.read).await? {
+                0 => return Err(self.closed_error()),
+                filled if filled >= spare => {
+                    self.read_chunk = (self.read_chunk * 2).min(MAX_READ_CHUNK_BYTES);
+                }
+                _ => {}
             }
         }
     }
@@ -65,6 +77,20 @@ impl Network {
     pub(crate) fn write(&mut self, packet: &Packet) -> Result<usize, ConnectionError> {
         packet
             .write(&mut self.write, self.max_outgoing_size)
+            .map_err(ConnectionError::Encode)
+    }
+
+    /// Encodes a publish the caller keeps (a stored QoS 1/2 publish), checked against the
+    /// maximum outgoing packet size like [`Self::write`].
+    pub(crate) fn write_publish(&mut self, publish: &Publish) -> Result<usize, ConnectionError> {
+        let pkt_size = publish.size();
+        if pkt_size > self.max_outgoing_size {
+            let max = self.max_outgoing_size;
+            let error = CodecError::OutgoingPacketTooLarge { pkt_size, max };
+            return Err(ConnectionError::Encode(error));
+        }
+        publish
+            .write(&mut self.write)
             .map_err(ConnectionError::Encode)
     }
 

@@ -352,8 +352,9 @@ impl Limits {
         let mut publish = Publish::from_bytes(topic, options.qos, payload.into_publish_payload());
         publish.retain = options.retain;
         let size = publish.size();
-        let request = Box::new(Request::Publish(publish));
+        let request = Request::Publish(publish);
         if let Err(reason) = checked {
+            let request = Box::new(request);
             return Err(ClientError::InvalidTopic { reason, request });
         }
         self.check_size(size, request)
@@ -388,24 +389,25 @@ impl Limits {
         size: usize,
         request: Request,
     ) -> Result<Request, ClientError> {
-        let request = Box::new(request);
+        // Boxed only on the error paths: an accepted request is never allocated twice.
         match verdict {
-            FilterVerdict::Empty => Err(ClientError::EmptySubscription(request)),
+            FilterVerdict::Empty => Err(ClientError::EmptySubscription(Box::new(request))),
             FilterVerdict::Invalid { filter, reason } => Err(ClientError::InvalidFilter {
                 filter,
                 reason,
-                request,
+                request: Box::new(request),
             }),
             FilterVerdict::Valid => self.check_size(size, request),
         }
     }
 
-    fn check_size(self, size: usize, request: Box<Request>) -> Result<Request, ClientError> {
+    fn check_size(self, size: usize, request: Request) -> Result<Request, ClientError> {
         if size > self.max_packet_size {
             let max = self.max_packet_size;
+            let request = Box::new(request);
             return Err(ClientError::PayloadTooLarge { size, max, request });
         }
-        Ok(*request)
+        Ok(request)
     }
 }
 

@@ -4,9 +4,10 @@
 
 use std::collections::VecDeque;
 use std::io;
+use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::time::{self, Instant};
+use tokio::time::{self, Instant, Sleep};
 
 mod lanes;
 
@@ -15,7 +16,7 @@ use crate::keepalive::KeepAlive;
 use crate::mqttbytes::{self, ConnAck, ConnectReturnCode, Packet};
 use crate::options::build_connect;
 use crate::request::Envelope;
-use crate::state::{MqttState, StateError};
+use crate::state::{MqttState, Outbound, StateError};
 use crate::{
     ConfigError, Event, MqttOptions, NetworkOptions, NoticeFailureReason, Outgoing, Request,
     transport,
@@ -105,10 +106,11 @@ pub enum ConnectionError {
 enum Phase {
     /// No connection: the next poll connects.
     Disconnected,
-    /// Connected, with the clock that paces pings.
+    /// Connected, with the clock that paces pings and the timer that waits for it.
     Connected {
         network: Network,
         keepalive: KeepAlive,
+        timer: Timer,
     },
     /// Disconnected for good; poll returns `RequestsDone`.
     Finished,
@@ -279,7 +281,12 @@ impl EventLoop {
             self.forget_session();
         }
         let keepalive = KeepAlive::new(self.mqtt_options.keep_alive(), Instant::now());
-        self.phase = Phase::Connected { network, keepalive };
+        let timer = Timer::new(Instant::now());
+        self.phase = Phase::Connected {
+            network,
+            keepalive,
+            timer,
+        };
         Ok(Event::Incoming(Packet::ConnAck(connack)))
     }
 
@@ -331,7 +338,12 @@ impl EventLoop {
     /// Waits for the next request, packet or deadline. Cancel safe.
     async fn wait(&mut self, now: Instant) -> Wake {
         let gate = self.gate();
-        let Phase::Connected { network, keepalive } = &mut self.phase else {
+        let Phase::Connected {
+            network,
+            keepalive,
+            timer,
+        } = &mut self.phase
+        else {
             return Wake::Packet(Err(ConnectionError::ConnectionClosed));
         };
         let deadline = earliest(keepalive.poll_timeout(), self.shutdown.deadline());
@@ -340,7 +352,7 @@ impl EventLoop {
             request = next_request(&mut self.pending, &self.requests, gate, throttle) => Wake::Request(request),
             Ok(envelope) = self.requests.immediate.recv_async() => Wake::Immediate(envelope),
             packet = network.read() => Wake::Packet(packet),
-            () = sleep_until(deadline, now) => Wake::Timer,
+            () = timer.sleep_until(deadline, now) => Wake::Timer,
         }
     }
 
@@ -367,9 +379,16 @@ impl EventLoop {
             Request::Disconnect(_) => self.begin_drain(None),
             Request::DisconnectWithTimeout(_, timeout) => self.begin_drain(Some(now + timeout)),
             request => {
-                if let Some(packet) = self.state.outgoing_request(request, notice)? {
-                    self.network()?.write(&packet)?;
-                }
+                let Some(outbound) = self.state.prepare_outgoing(request, notice)? else {
+                    return Ok(());
+                };
+                let Phase::Connected { network, .. } = &mut self.phase else {
+                    return Err(ConnectionError::ConnectionClosed);
+                };
+                match outbound {
+                    Outbound::Packet(packet) => network.write(&packet)?,
+                    Outbound::Stored(publish) => network.write_publish(publish)?,
+                };
             }
         }
         Ok(())
@@ -419,14 +438,17 @@ impl EventLoop {
 
     /// Flushes encoded packets, bounded by the connection timeout. Cancel safe.
     async fn flush(&mut self, now: Instant) -> Result<(), ConnectionError> {
-        let timeout = Duration::from_secs(self.network_options.connection_timeout());
-        let Phase::Connected { network, keepalive } = &mut self.phase else {
+        let deadline = now + Duration::from_secs(self.network_options.connection_timeout());
+        let Phase::Connected {
+            network, keepalive, ..
+        } = &mut self.phase
+        else {
             return Ok(());
         };
         if !network.has_unflushed() {
             return Ok(());
         }
-        match time::timeout(timeout, network.flush()).await {
+        match time::timeout_at(deadline, network.flush()).await {
             Ok(Ok(())) => {
                 keepalive.handle_transmit(now);
                 self.state.handle_flushed();
@@ -536,11 +558,28 @@ impl Shutdown {
     }
 }
 
-async fn sleep_until(deadline: Option<Instant>, now: Instant) {
-    match deadline {
-        Some(deadline) if deadline > now => time::sleep_until(deadline).await,
-        Some(_) => {}
-        None => std::future::pending().await,
+/// The one timer of a connection: re-armed when the deadline moves instead of registering
+/// a new timer on every wait (pushing a deadline later is a cheap update in tokio).
+#[derive(Debug)]
+struct Timer(Pin<Box<Sleep>>);
+
+impl Timer {
+    fn new(now: Instant) -> Self {
+        Self(Box::pin(time::sleep_until(now)))
+    }
+
+    /// Completes at `deadline`, at once if it has passed, never for `None`. Cancel safe.
+    async fn sleep_until(&mut self, deadline: Option<Instant>, now: Instant) {
+        match deadline {
+            Some(deadline) if deadline > now => {
+                if self.0.deadline() != deadline {
+                    self.0.as_mut().reset(deadline);
+                }
+                self.0.as_mut().await;
+            }
+            Some(_) => {}
+            None => std::future::pending().await,
+        }
     }
 }
 

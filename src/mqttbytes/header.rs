@@ -60,25 +60,11 @@ impl FixedHeader {
         self.byte1 & 0x0F
     }
 
-    /// Checks the type nibble, the reserved flags and the remaining-length shape.
-    fn validate(&self) -> Result<PacketType, Error> {
-        let packet_type = validate_byte1(self.byte1)?;
-        let actual = self.remaining_len;
-        match exact_body_len(packet_type) {
-            Some(expected) if actual != expected => Err(Error::PayloadSizeIncorrect {
-                packet_type,
-                expected,
-                actual,
-            }),
-            None if actual == 0 => Err(Error::PayloadRequired(packet_type)),
-            _ => Ok(packet_type),
-        }
-    }
-
     /// Validates this header for a packet of type `expected` and cuts the body out of
     /// `frame`, which must hold exactly the whole frame (header included).
     pub(crate) fn body(&self, expected: PacketType, mut frame: Bytes) -> Result<Bytes, Error> {
-        let actual = self.validate()?;
+        let actual = validate_byte1(self.byte1)?;
+        validate_body_len(actual, self.remaining_len)?;
         if actual != expected {
             return Err(Error::UnexpectedPacketType { expected, actual });
         }
@@ -107,6 +93,19 @@ pub(crate) fn split_body(header: &FixedHeader, stream: &mut BytesMut) -> Bytes {
     let mut frame = stream.split_to(header.frame_length()).freeze();
     frame.advance(header.header_len);
     frame
+}
+
+/// Checks `remaining_len` against the body shape of `packet_type`.
+const fn validate_body_len(packet_type: PacketType, remaining_len: usize) -> Result<(), Error> {
+    match exact_body_len(packet_type) {
+        Some(expected) if remaining_len != expected => Err(Error::PayloadSizeIncorrect {
+            packet_type,
+            expected,
+            actual: remaining_len,
+        }),
+        None if remaining_len == 0 => Err(Error::PayloadRequired(packet_type)),
+        _ => Ok(()),
+    }
 }
 
 /// The flags [MQTT-2.2.2-1] fixes for `packet_type`; `None` for PUBLISH, whose flags carry data.
@@ -220,34 +219,42 @@ pub fn check(
     stream: std::slice::Iter<'_, u8>,
     max_packet_size: usize,
 ) -> Result<FixedHeader, Error> {
-    let available = stream.len();
-    let mut bytes = stream.copied();
-    let Some(byte1) = bytes.next() else {
+    check_frame(stream.as_slice(), max_packet_size).map(|(header, _)| header)
+}
+
+/// [`check`] over a slice, also returning the packet type so decoding need not recheck it.
+#[inline]
+pub(crate) fn check_frame(
+    stream: &[u8],
+    max_packet_size: usize,
+) -> Result<(FixedHeader, PacketType), Error> {
+    let Some((&byte1, rest)) = stream.split_first() else {
         return Err(Error::InsufficientBytes(2));
     };
-    validate_byte1(byte1)?;
-    let (remaining_len, varint_len) = read_remaining_length(bytes)?;
-    let header = FixedHeader::new(byte1, varint_len, remaining_len);
-    header.validate()?;
+    let packet_type = validate_byte1(byte1)?;
+    let (remaining_len, varint_len) = read_remaining_length(rest)?;
+    validate_body_len(packet_type, remaining_len)?;
     if remaining_len > max_packet_size {
         return Err(Error::PayloadSizeLimitExceeded {
             size: remaining_len,
             max: max_packet_size,
         });
     }
+    let header = FixedHeader::new(byte1, varint_len, remaining_len);
     let frame_len = header.frame_length();
-    if available < frame_len {
-        return Err(Error::InsufficientBytes(frame_len - available));
+    if stream.len() < frame_len {
+        return Err(Error::InsufficientBytes(frame_len - stream.len()));
     }
-    Ok(header)
+    Ok((header, packet_type))
 }
 
 /// Decodes the remaining-length varint; returns the value and the varint's length.
 /// Non-minimal encodings are accepted.
-fn read_remaining_length(bytes: impl Iterator<Item = u8>) -> Result<(usize, usize), Error> {
+#[inline]
+fn read_remaining_length(bytes: &[u8]) -> Result<(usize, usize), Error> {
     let mut value = 0usize;
     let mut read = 0;
-    for byte in bytes.take(MAX_VARINT_BYTES) {
+    for &byte in bytes.iter().take(MAX_VARINT_BYTES) {
         value |= usize::from(byte & 0x7F) << (7 * read);
         read += 1;
         if byte & 0x80 == 0 {

@@ -16,14 +16,14 @@ mod unsubscribe;
 #[cfg(test)]
 mod tests;
 
-use bytes::BytesMut;
+use bytes::{Bytes, BytesMut};
 
 pub use ack::{PubAck, PubComp, PubRec, PubRel, UnsubAck};
 pub use connack::{ConnAck, ConnectReturnCode};
 pub use connect::{Connect, ConnectAuth, LastWill};
 pub use error::Error;
-use header::split_body;
 pub use header::{FixedHeader, check};
+use header::{check_frame, split_body};
 pub use ping::{Disconnect, PingReq, PingResp};
 pub use publish::Publish;
 pub use subscribe::{SubAck, Subscribe, SubscribeFilter, SubscribeReasonCode};
@@ -186,14 +186,24 @@ impl Packet {
     /// # Ok::<(), rumqttc::Error>(())
     /// ```
     pub fn read(stream: &mut BytesMut, max_size: usize) -> Result<Self, Error> {
-        let header = check(stream.iter(), max_size)?;
-        let packet_type = header.packet_type()?;
+        let (header, packet_type) = check_frame(stream, max_size)?;
         // From here the frame is consumed; its header needs no second validation.
         let body = split_body(&header, stream);
+        // PUBLISH, the hot path, is decoded here; the rest out of line keep this frame small.
+        match packet_type {
+            PacketType::Publish => Publish::decode(header.flags(), body).map(Self::Publish),
+            _ => Self::decode_body(packet_type, header.flags(), body),
+        }
+    }
+
+    /// Decodes the body of a frame `check_frame` accepted; `flags` is the low nibble of
+    /// its first byte. Kept out of line: [`Packet::read`] decodes PUBLISH itself.
+    #[inline(never)]
+    fn decode_body(packet_type: PacketType, flags: u8, body: Bytes) -> Result<Self, Error> {
         Ok(match packet_type {
             PacketType::Connect => Self::Connect(Connect::decode(body)?),
             PacketType::ConnAck => Self::ConnAck(ConnAck::decode(body)?),
-            PacketType::Publish => Self::Publish(Publish::decode(header.flags(), body)?),
+            PacketType::Publish => Self::Publish(Publish::decode(flags, body)?),
             PacketType::PubAck => Self::PubAck(PubAck::decode(body)?),
             PacketType::PubRec => Self::PubRec(PubRec::decode(body)?),
             PacketType::PubRel => Self::PubRel(PubRel::decode(body)?),

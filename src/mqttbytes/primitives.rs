@@ -26,6 +26,18 @@ pub(crate) fn read_u16(stream: &mut Bytes) -> Result<u16, Error> {
     })
 }
 
+/// Reads a big-endian u16 from the front of a slice, returning it and the rest.
+#[inline]
+pub(crate) fn split_u16(bytes: &[u8]) -> Result<(u16, &[u8]), Error> {
+    match bytes.split_first_chunk::<2>() {
+        Some((&word, rest)) => Ok((u16::from_be_bytes(word), rest)),
+        None => Err(Error::BoundaryCrossed {
+            needed: 2,
+            available: bytes.len(),
+        }),
+    }
+}
+
 /// Reads a packet id that [MQTT-2.3.1-1] requires to be non-zero.
 #[inline]
 pub(crate) fn read_pkid(stream: &mut Bytes, packet_type: PacketType) -> Result<u16, Error> {

@@ -228,11 +228,23 @@ impl MqttState {
         request: Request,
         notice: Option<NoticeTx>,
     ) -> Result<Option<Packet>, StateError> {
+        Ok(self
+            .prepare_outgoing(request, notice)?
+            .map(Outbound::into_packet))
+    }
+
+    /// [`outgoing_request`](Self::outgoing_request) without copying a stored publish: a
+    /// QoS 1/2 publish is lent from the in-flight table for encoding.
+    pub(crate) fn prepare_outgoing(
+        &mut self,
+        request: Request,
+        notice: Option<NoticeTx>,
+    ) -> Result<Option<Outbound<'_>>, StateError> {
         let packet = match (request, notice) {
             (Request::Publish(publish), Some(NoticeTx::Publish(tx))) => {
-                self.outgoing_publish(publish, Some(tx))?
+                return self.outgoing_publish(publish, Some(tx));
             }
-            (Request::Publish(publish), _) => self.outgoing_publish(publish, None)?,
+            (Request::Publish(publish), _) => return self.outgoing_publish(publish, None),
             (Request::Subscribe(subscribe), Some(NoticeTx::Subscribe(tx))) => {
                 Some(self.outgoing_subscribe(subscribe, Some(tx))?)
             }
@@ -265,7 +277,7 @@ impl MqttState {
             self.events
                 .extend(Outgoing::for_packet(packet).map(Event::Outgoing));
         }
-        Ok(packet)
+        Ok(packet.map(Outbound::Packet))
     }
 
     /// Processes a packet from the broker: the reply to write, if any.
@@ -373,13 +385,14 @@ impl MqttState {
         &mut self,
         mut publish: Publish,
         notice: Option<PublishNoticeTx>,
-    ) -> Result<Option<Packet>, StateError> {
+    ) -> Result<Option<Outbound<'_>>, StateError> {
         if publish.qos == QoS::AtMostOnce {
             // [MQTT-3.3.1-2] [MQTT-2.3.1-5] no DUP and no packet id at QoS 0
             publish.pkid = 0;
             publish.dup = false;
             self.outgoing.push_qos0(notice);
-            return Ok(Some(Packet::Publish(publish)));
+            self.events.push_back(Event::Outgoing(Outgoing::Publish(0)));
+            return Ok(Some(Outbound::Packet(Packet::Publish(publish))));
         }
         if let Some(stashed) = &self.collision {
             return Err(StateError::CollisionPending { pkid: stashed.pkid });
@@ -398,21 +411,30 @@ impl MqttState {
             self.outgoing.collision_notice = notice;
             return Ok(None);
         }
-        Ok(Some(self.store_publish(publish, notice)))
+        self.events
+            .push_back(Event::Outgoing(Outgoing::Publish(publish.pkid)));
+        Ok(self.store_publish(publish, notice).map(Outbound::Stored))
     }
 
-    fn store_publish(&mut self, publish: Publish, notice: Option<PublishNoticeTx>) -> Packet {
+    /// Keeps a QoS 1/2 publish until its ack and lends it back for encoding (no copy: a
+    /// clone of a payload built from a `Vec` would allocate).
+    fn store_publish(
+        &mut self,
+        publish: Publish,
+        notice: Option<PublishNoticeTx>,
+    ) -> Option<&Publish> {
+        let pkid = publish.pkid;
+        let qos = publish.qos;
         let stored = StoredPublish {
-            publish: publish.clone(),
+            publish,
             notice,
             flush: FlushState::NotAttempted,
         };
-        let slot = match publish.qos {
+        let slot = match qos {
             QoS::ExactlyOnce => Slot::AwaitingPubRec(stored),
             _ => Slot::AwaitingPubAck(stored),
         };
-        self.outgoing.insert(publish.pkid, slot);
-        Packet::Publish(publish)
+        self.outgoing.insert(pkid, slot).stored_publish()
     }
 
     fn outgoing_subscribe(
@@ -462,7 +484,28 @@ impl MqttState {
     fn release_collision(&mut self, pkid: u16) -> Option<Packet> {
         let publish = self.collision.take_if(|stashed| stashed.pkid == pkid)?;
         let notice = self.outgoing.collision_notice.take();
-        Some(self.store_publish(publish, notice))
+        let stored = self.store_publish(publish, notice)?;
+        Some(Packet::Publish(stored.clone()))
+    }
+}
+
+/// A packet [`MqttState`] hands out to be written: owned, or a stored QoS 1/2 publish lent
+/// from the in-flight table so it is encoded without a copy.
+#[derive(Debug)]
+pub(crate) enum Outbound<'a> {
+    /// A packet the state does not keep.
+    Packet(Packet),
+    /// A publish kept in the in-flight table until its ack.
+    Stored(&'a Publish),
+}
+
+impl Outbound<'_> {
+    /// The packet as an owned value (copies a lent publish).
+    pub(crate) fn into_packet(self) -> Packet {
+        match self {
+            Self::Packet(packet) => packet,
+            Self::Stored(publish) => Packet::Publish(publish.clone()),
+        }
     }
 }
 

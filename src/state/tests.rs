@@ -1500,3 +1500,107 @@ proptest! {
         }
     }
 }
+
+// ---- lent publishes and the in-flight table ------------------------------------------
+
+/// The event loop's path: a stored QoS 1/2 publish is lent, not copied, with the same
+/// packet id, bytes and events as `outgoing_request` produces.
+#[test]
+fn prepare_outgoing_lends_the_stored_qos1_publish_with_its_events() {
+    let mut state = auto(10);
+    let request = publish(QoS::AtLeastOnce, 0);
+    let payload_at = request.payload.as_ptr();
+
+    let lent = state.prepare_outgoing(Request::Publish(request), None);
+
+    let Ok(Some(Outbound::Stored(stored))) = lent else {
+        panic!("expected a lent publish, got {lent:?}");
+    };
+    assert_eq!(*stored, publish(QoS::AtLeastOnce, 1));
+    assert_eq!(stored.payload.as_ptr(), payload_at);
+    assert_eq!(events(&mut state), [Event::Outgoing(Outgoing::Publish(1))]);
+    assert_eq!(state.inflight(), 1);
+}
+
+#[test]
+fn prepare_outgoing_hands_a_qos0_publish_over_as_an_owned_packet() {
+    let mut state = auto(10);
+    let mut request = publish(QoS::AtMostOnce, 9);
+    request.dup = true;
+
+    let packet = state
+        .prepare_outgoing(Request::Publish(request), None)
+        .unwrap()
+        .map(Outbound::into_packet);
+
+    assert_eq!(packet, Some(publish_packet(QoS::AtMostOnce, 0)));
+    assert_eq!(events(&mut state), [Event::Outgoing(Outgoing::Publish(0))]);
+    assert_eq!(state.inflight(), 0);
+}
+
+#[test]
+fn prepare_outgoing_lends_nothing_for_a_publish_stashed_behind_a_collision() {
+    let mut state = auto(10);
+    state
+        .handle_outgoing_packet(publish(QoS::AtLeastOnce, 0).into())
+        .unwrap();
+    events(&mut state);
+
+    let lent = state
+        .prepare_outgoing(Request::Publish(publish(QoS::ExactlyOnce, 1)), None)
+        .unwrap()
+        .map(Outbound::into_packet);
+
+    assert_eq!(lent, None);
+    assert_eq!(events(&mut state), [Event::Outgoing(Outgoing::AwaitAck(1))]);
+    assert_eq!(state.collision, Some(publish(QoS::ExactlyOnce, 1)));
+}
+
+/// The table is hashed by packet id: replay order must still be send order, whatever ids.
+#[test]
+fn replay_keeps_send_order_for_scattered_packet_ids() {
+    let mut state = auto(10);
+    let ids = [40_000, 7, 300, 65_535, 1, 128];
+    for pkid in ids {
+        state
+            .handle_outgoing_packet(publish(QoS::AtLeastOnce, pkid).into())
+            .unwrap();
+    }
+
+    let replay = state.clean();
+
+    let expected: Vec<Request> = ids
+        .into_iter()
+        .map(|pkid| Request::Publish(publish(QoS::AtLeastOnce, pkid)))
+        .collect();
+    assert_eq!(replay, expected);
+}
+
+/// Every id acked in an order unlike the send order leaves the table empty and the ids free.
+#[test]
+fn acks_in_any_order_empty_the_table_across_a_packet_id_wrap() {
+    let mut state = auto(100);
+    let mut sent = Vec::new();
+    for round in 0..700_u32 {
+        for _ in 0..100 {
+            let packet = state
+                .handle_outgoing_packet(publish(QoS::AtLeastOnce, 0).into())
+                .unwrap();
+            let Some(Packet::Publish(publish)) = packet else {
+                panic!("expected a publish, got {packet:?}");
+            };
+            sent.push(publish.pkid);
+        }
+        if round % 2 == 1 {
+            sent.reverse();
+        }
+        for pkid in sent.drain(..) {
+            let ack = Packet::PubAck(PubAck::new(pkid));
+            assert_eq!(state.handle_incoming_packet(ack), Ok(None));
+        }
+        assert!(state.is_drained());
+        state.events.clear();
+    }
+    assert_eq!(state.packet_ids_in_use(), 0);
+    assert_eq!(state.inflight(), 0);
+}

@@ -1,0 +1,94 @@
+//! The event loop's one keep-alive timer and its adaptive read buffer, against an in-process
+//! broker on a paused clock: writes move the PINGREQ deadline, and frames of every size,
+//! alone or many per read, arrive whole.
+
+mod support;
+
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, QoS};
+use support::packets::{connack_ok, encode, pingreq, pingresp, publish};
+use support::scripted_broker::{BrokerConn, TestBroker, client_options, poll_event};
+use tokio::time::{Instant, advance};
+
+/// Connects a client with a keep-alive of `keep_alive` seconds; returns the broker side.
+async fn connect(
+    broker: &TestBroker,
+    keep_alive: u16,
+) -> (AsyncClient, EventLoop, BrokerConn, Instant) {
+    let mut options = client_options("timer", broker.port());
+    options.set_keep_alive(keep_alive);
+    let (client, mut eventloop) = AsyncClient::builder(options).build();
+    let connack = connack_ok();
+    let (event, (conn, _)) =
+        tokio::join!(poll_event(&mut eventloop), broker.accept_session(&connack));
+    assert_eq!(event, Event::Incoming(connack_ok()));
+    (client, eventloop, conn, Instant::now())
+}
+
+#[tokio::test(start_paused = true)]
+async fn writes_between_pings_move_the_pingreq_to_one_interval_after_the_last_write() {
+    let broker = TestBroker::bind().await;
+    let (client, mut eventloop, mut conn, connected) = connect(&broker, 5).await;
+    let mut timeline = Vec::new();
+
+    for gap_secs in [3, 4, 2] {
+        advance(Duration::from_secs(gap_secs)).await;
+        client
+            .publish("t", QoS::AtMostOnce, false, "x")
+            .await
+            .unwrap();
+        let event = poll_event(&mut eventloop).await;
+        timeline.push((connected.elapsed().as_secs(), event));
+        conn.expect(&publish("t", QoS::AtMostOnce, 0, "x")).await;
+    }
+    let pingreq = pingreq();
+    let (ping, ()) = tokio::join!(poll_event(&mut eventloop), conn.expect(&pingreq));
+    timeline.push((connected.elapsed().as_secs(), ping));
+    conn.send(&pingresp()).await;
+    let pong = poll_event(&mut eventloop).await;
+    let (ping, ()) = tokio::join!(poll_event(&mut eventloop), conn.expect(&pingreq));
+    timeline.push((connected.elapsed().as_secs(), ping));
+
+    let sent = || Event::Outgoing(Outgoing::Publish(0));
+    let ping = || Event::Outgoing(Outgoing::PingReq);
+    assert_eq!(
+        timeline,
+        [
+            (3, sent()),
+            (7, sent()),
+            (9, sent()),
+            (14, ping()),
+            (19, ping())
+        ]
+    );
+    assert_eq!(pong, Event::Incoming(pingresp()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn frames_larger_than_a_read_and_many_per_read_arrive_whole_and_in_order() {
+    let broker = TestBroker::bind().await;
+    let (_client, mut eventloop, mut conn, _) = connect(&broker, 60).await;
+    let big = publish("t/big", QoS::AtMostOnce, 0, vec![0xA5; 9_000]);
+    let small: Vec<Packet> = (0..300_u16)
+        .map(|n| publish("t/small", QoS::AtMostOnce, 0, n.to_be_bytes()))
+        .collect();
+
+    conn.send(&big).await;
+    let first = poll_event(&mut eventloop).await;
+    conn.send_raw(&small.iter().flat_map(encode).collect::<Vec<u8>>())
+        .await;
+    conn.send(&big).await;
+    let mut received = Vec::new();
+    for _ in 0..=small.len() {
+        received.push(poll_event(&mut eventloop).await);
+    }
+
+    assert_eq!(first, Event::Incoming(big.clone()));
+    let expected: Vec<Event> = small
+        .into_iter()
+        .chain([big])
+        .map(Event::Incoming)
+        .collect();
+    assert_eq!(received, expected);
+}
