@@ -45,6 +45,19 @@ async fn poll_events(eventloop: &mut EventLoop, count: usize) -> Vec<Event> {
     events
 }
 
+/// Polls `before` events, then the error that ends the connection, then `after` events of
+/// the next connection.
+async fn poll_across_loss(
+    eventloop: &mut EventLoop,
+    before: usize,
+    after: usize,
+) -> (Vec<Event>, ConnectionError, Vec<Event>) {
+    let first = poll_events(eventloop, before).await;
+    let error = poll_error(eventloop).await;
+    let second = poll_events(eventloop, after).await;
+    (first, error, second)
+}
+
 fn incoming(packet: Packet) -> Event {
     Event::Incoming(packet)
 }
@@ -325,9 +338,7 @@ async fn qos2_cut_after_pubrec_replays_pubrel_with_the_same_pkid_on_a_resumed_se
         .await
         .unwrap();
 
-    let first = poll_events(&mut eventloop, 4).await;
-    let error = poll_error(&mut eventloop).await;
-    let second = poll_events(&mut eventloop, 3).await;
+    let (first, error, second) = poll_across_loss(&mut eventloop, 4, 3).await;
 
     assert_eq!(
         first,
@@ -394,9 +405,7 @@ async fn qos2_cut_before_pubrec_replays_the_publish_with_dup_and_the_same_pkid()
         .await
         .unwrap();
 
-    let first = poll_events(&mut eventloop, 2).await;
-    let error = poll_error(&mut eventloop).await;
-    let second = poll_events(&mut eventloop, 5).await;
+    let (first, error, second) = poll_across_loss(&mut eventloop, 2, 5).await;
 
     assert_eq!(
         first,
@@ -454,9 +463,7 @@ async fn incoming_qos2_redelivered_after_reconnect_reaches_the_application_once(
     .await;
     let (_client, mut eventloop) = AsyncClient::builder(persistent_options(broker.port())).build();
 
-    let first = poll_events(&mut eventloop, 3).await;
-    let error = poll_error(&mut eventloop).await;
-    let second = poll_events(&mut eventloop, 4).await;
+    let (first, error, second) = poll_across_loss(&mut eventloop, 3, 4).await;
 
     assert_eq!(
         first,
@@ -536,9 +543,7 @@ async fn malformed_packet_from_the_broker_is_a_decode_error_then_the_next_poll_r
             .await
             .unwrap();
 
-        let first = poll_events(&mut eventloop, 2).await;
-        let error = poll_error(&mut eventloop).await;
-        let second = poll_events(&mut eventloop, 3).await;
+        let (first, error, second) = poll_across_loss(&mut eventloop, 2, 3).await;
 
         assert_eq!(
             first,

@@ -138,6 +138,20 @@ pub(crate) fn write_mqtt_string(buffer: &mut BytesMut, text: &str) -> Result<(),
     write_mqtt_bytes(buffer, text.as_bytes())
 }
 
+/// MQTT 3.1.1 §2.2.3 Table 2.4: remaining lengths at every varint width boundary, with
+/// their encodings (shared by the encode and decode tests).
+#[cfg(test)]
+pub(super) const REMAINING_LENGTH_BOUNDARIES: [(usize, &[u8]); 8] = [
+    (0, &[0x00]),
+    (127, &[0x7F]),
+    (128, &[0x80, 0x01]),
+    (16_383, &[0xFF, 0x7F]),
+    (16_384, &[0x80, 0x80, 0x01]),
+    (2_097_151, &[0xFF, 0xFF, 0x7F]),
+    (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
+    (268_435_455, &[0xFF, 0xFF, 0xFF, 0x7F]),
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -203,17 +217,7 @@ mod tests {
     #[test]
     fn encode_remaining_length_matches_spec_table() {
         // MQTT 3.1.1 §2.2.3 Table 2.4 boundaries.
-        let cases: [(usize, &[u8]); 8] = [
-            (0, &[0x00]),
-            (127, &[0x7F]),
-            (128, &[0x80, 0x01]),
-            (16_383, &[0xFF, 0x7F]),
-            (16_384, &[0x80, 0x80, 0x01]),
-            (2_097_151, &[0xFF, 0xFF, 0x7F]),
-            (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
-            (268_435_455, &[0xFF, 0xFF, 0xFF, 0x7F]),
-        ];
-        for (len, bytes) in cases {
+        for (len, bytes) in REMAINING_LENGTH_BOUNDARIES {
             let mut buffer = BytesMut::new();
             assert_eq!(write_remaining_length(&mut buffer, len), Ok(bytes.len()));
             assert_eq!(&buffer[..], bytes, "{len}");

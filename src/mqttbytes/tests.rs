@@ -271,17 +271,7 @@ fn subscribe_reason_code_try_from_accepts_only_granted_qos_and_failure() {
 /// header alone asking for exactly the body.
 #[test]
 fn remaining_length_boundaries_decode_from_header() {
-    let cases: [(usize, &[u8]); 8] = [
-        (0, &[0x00]),
-        (127, &[0x7F]),
-        (128, &[0x80, 0x01]),
-        (16_383, &[0xFF, 0x7F]),
-        (16_384, &[0x80, 0x80, 0x01]),
-        (2_097_151, &[0xFF, 0xFF, 0x7F]),
-        (2_097_152, &[0x80, 0x80, 0x80, 0x01]),
-        (268_435_455, &[0xFF, 0xFF, 0xFF, 0x7F]),
-    ];
-    for (len, varint) in cases {
+    for (len, varint) in primitives::REMAINING_LENGTH_BOUNDARIES {
         // PUBLISH allows any length (0 only where the type allows it: use PINGREQ).
         let byte1 = if len == 0 { 0xC0 } else { 0x30 };
         let mut header = vec![byte1];

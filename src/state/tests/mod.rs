@@ -1,0 +1,170 @@
+//! Socket-free scenarios for [`MqttState`]: exact packets, ordered events, in-flight counts
+//! and error variants; a `Harness` joining the state and the keep-alive clock to a scripted
+//! in-memory broker under a virtual `now`; and a property test of the tracked-until-ends rule.
+
+use std::collections::{BTreeSet, VecDeque};
+use std::time::Duration;
+
+use proptest::prelude::*;
+use tokio::time::Instant;
+
+use super::*;
+use crate::ManualAck;
+use crate::keepalive::KeepAlive;
+use crate::mqttbytes::{
+    ConnAck, ConnectReturnCode, Disconnect, PubAck, PubComp, PubRec, PubRel, SubAck,
+    SubscribeReasonCode, UnsubAck,
+};
+use crate::notice::{
+    PublishNotice, PublishResult, SubscribeNotice, SubscribeNoticeError, UnsubscribeNotice,
+    UnsubscribeNoticeError,
+};
+
+mod flows;
+mod harness;
+mod properties;
+mod rules;
+mod session;
+// ---- helpers -------------------------------------------------------------------------
+
+fn auto(max_inflight: u16) -> MqttState {
+    MqttState::new(max_inflight, AckMode::Automatic)
+}
+
+fn manual(max_inflight: u16) -> MqttState {
+    MqttState::builder(max_inflight)
+        .ack_mode(AckMode::Manual)
+        .build()
+}
+
+fn publish(qos: QoS, pkid: u16) -> Publish {
+    let mut publish = Publish::new("a/b", qos, "payload");
+    publish.pkid = pkid;
+    publish
+}
+
+fn publish_packet(qos: QoS, pkid: u16) -> Packet {
+    Packet::Publish(publish(qos, pkid))
+}
+
+fn dup_publish(qos: QoS, pkid: u16) -> Publish {
+    let mut publish = publish(qos, pkid);
+    publish.dup = true;
+    publish
+}
+
+fn dup(qos: QoS, pkid: u16) -> Packet {
+    Packet::Publish(dup_publish(qos, pkid))
+}
+
+fn puback(pkid: u16) -> Packet {
+    Packet::PubAck(PubAck::new(pkid))
+}
+
+fn pubrec(pkid: u16) -> Packet {
+    Packet::PubRec(PubRec::new(pkid))
+}
+
+fn pubrel(pkid: u16) -> Packet {
+    Packet::PubRel(PubRel::new(pkid))
+}
+
+fn pubcomp(pkid: u16) -> Packet {
+    Packet::PubComp(PubComp::new(pkid))
+}
+
+fn subscribe(pkid: u16) -> Subscribe {
+    let mut subscribe = Subscribe::new("a/#", QoS::AtLeastOnce);
+    subscribe.add("b/+".into(), QoS::ExactlyOnce);
+    subscribe.pkid = pkid;
+    subscribe
+}
+
+fn granted() -> Vec<SubscribeReasonCode> {
+    vec![
+        SubscribeReasonCode::Success(QoS::AtLeastOnce),
+        SubscribeReasonCode::Success(QoS::ExactlyOnce),
+    ]
+}
+
+fn suback(pkid: u16, codes: Vec<SubscribeReasonCode>) -> Packet {
+    Packet::SubAck(SubAck::new(pkid, codes))
+}
+
+fn unsubscribe(pkid: u16) -> Unsubscribe {
+    let mut unsubscribe = Unsubscribe::new("a/#");
+    unsubscribe.pkid = pkid;
+    unsubscribe
+}
+
+fn unsuback(pkid: u16) -> Packet {
+    Packet::UnsubAck(UnsubAck::new(pkid))
+}
+
+fn out(outgoing: Outgoing) -> Event {
+    Event::Outgoing(outgoing)
+}
+
+fn inc(packet: Packet) -> Event {
+    Event::Incoming(packet)
+}
+
+/// Sends `request`, expecting success.
+fn send(state: &mut MqttState, request: impl Into<Request>) -> Option<Packet> {
+    state.handle_outgoing_packet(request.into()).unwrap()
+}
+
+/// Feeds a packet from the broker, expecting success.
+fn recv(state: &mut MqttState, packet: Packet) -> Option<Packet> {
+    state.handle_incoming_packet(packet).unwrap()
+}
+
+/// Drains the queued events.
+fn events(state: &mut MqttState) -> Vec<Event> {
+    state.events.drain(..).collect()
+}
+
+fn send_tracked(state: &mut MqttState, publish: Publish) -> (Option<Packet>, PublishNotice) {
+    let (tx, notice) = PublishNotice::new();
+    let packet = state
+        .outgoing_request(Request::Publish(publish), Some(NoticeTx::Publish(tx)))
+        .unwrap();
+    (packet, notice)
+}
+
+fn subscribe_tracked(state: &mut MqttState, subscribe: Subscribe) -> SubscribeNotice {
+    let (tx, notice) = SubscribeNotice::new();
+    let request = Request::Subscribe(subscribe);
+    state
+        .outgoing_request(request, Some(NoticeTx::Subscribe(tx)))
+        .unwrap();
+    notice
+}
+
+fn unsubscribe_tracked(state: &mut MqttState, unsubscribe: Unsubscribe) -> UnsubscribeNotice {
+    let (tx, notice) = UnsubscribeNotice::new();
+    let request = Request::Unsubscribe(unsubscribe);
+    state
+        .outgoing_request(request, Some(NoticeTx::Unsubscribe(tx)))
+        .unwrap();
+    notice
+}
+
+fn requests(replay: &[Envelope]) -> Vec<Request> {
+    replay
+        .iter()
+        .map(|envelope| envelope.request.clone())
+        .collect()
+}
+
+/// Feeds replay envelopes back as the event loop does after a resumed session.
+fn replay_into(state: &mut MqttState, replay: Vec<Envelope>) -> Vec<Option<Packet>> {
+    replay
+        .into_iter()
+        .map(|envelope| {
+            state
+                .outgoing_request(envelope.request, envelope.notice)
+                .unwrap()
+        })
+        .collect()
+}
