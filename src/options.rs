@@ -21,7 +21,6 @@ use crate::mqttbytes::{ConnectAuth, LastWill};
 
 pub use broker::{Broker, Transport};
 pub use builder::MqttOptionsBuilder;
-#[allow(unused_imports, reason = "used by the event loop when it connects")]
 pub(crate) use connect::build_connect;
 pub use connect::is_mqtt_minimum_client_id;
 pub use error::{ConfigError, OptionError};
