@@ -18,7 +18,6 @@ pub fn is_mqtt_minimum_client_id(client_id: &str) -> bool {
 
 /// The CONNECT packet for `options`: client id, keep-alive (whole seconds, saturated to
 /// `u16::MAX`), clean-session flag, will and credentials.
-#[allow(dead_code, reason = "called by the event loop when it connects")]
 pub(crate) fn build_connect(options: &MqttOptions) -> Connect {
     Connect {
         keep_alive: u16::try_from(options.keep_alive.as_secs()).unwrap_or(u16::MAX),
