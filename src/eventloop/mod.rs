@@ -262,7 +262,7 @@ impl EventLoop {
 
     async fn connect(&mut self) -> Result<Event, ConnectionError> {
         self.mqtt_options.validate()?;
-        if self.requests.immediate.try_recv().is_ok() {
+        if self.requests.immediate.try_recv().is_some() {
             self.finish();
             return Err(ConnectionError::RequestsDone);
         }
@@ -312,7 +312,7 @@ impl EventLoop {
     async fn run(&mut self) -> Result<Event, ConnectionError> {
         loop {
             let now = Instant::now();
-            if let Ok(envelope) = self.requests.immediate.try_recv() {
+            if let Some(envelope) = self.requests.immediate.try_recv() {
                 return self.disconnect_now(envelope).await;
             }
             self.handle_timeout(now)?;
@@ -348,9 +348,14 @@ impl EventLoop {
         };
         let deadline = earliest(keepalive.poll_timeout(), self.shutdown.deadline());
         let throttle = self.mqtt_options.pending_throttle();
+        let RequestReceivers {
+            publish,
+            control,
+            immediate,
+        } = &mut self.requests;
         tokio::select! {
-            request = next_request(&mut self.pending, &self.requests, gate, throttle) => Wake::Request(request),
-            Ok(envelope) = self.requests.immediate.recv_async() => Wake::Immediate(envelope),
+            request = next_request(&mut self.pending, control, publish, gate, throttle) => Wake::Request(request),
+            Some(envelope) = immediate.recv() => Wake::Immediate(envelope),
             packet = network.read() => Wake::Packet(packet),
             () = timer.sleep_until(deadline, now) => Wake::Timer,
         }
@@ -365,7 +370,7 @@ impl EventLoop {
         };
         for _ in 1..batch {
             let gate = self.gate();
-            let Some(next) = try_next_request(&mut self.pending, &self.requests, gate) else {
+            let Some(next) = try_next_request(&mut self.pending, &mut self.requests, gate) else {
                 break;
             };
             self.handle_request(next, now)?;
@@ -469,7 +474,7 @@ impl EventLoop {
     fn begin_drain(&mut self, deadline: Option<Instant>) {
         self.shutdown = Shutdown::Draining { deadline };
         // Everything in the publish lane was accepted before the disconnect request.
-        while let Ok(envelope) = self.requests.publish.try_recv() {
+        while let Some(envelope) = self.requests.publish.try_recv() {
             self.pending.push_back(Pending {
                 envelope,
                 replay: false,
@@ -485,12 +490,10 @@ impl EventLoop {
 
     /// True when every client is gone and nothing is left to finish.
     fn is_requests_done(&self) -> bool {
-        let lane_done =
-            |lane: &flume::Receiver<Envelope>| lane.is_disconnected() && lane.is_empty();
         self.own_senders.is_none()
             && self.shutdown == Shutdown::Running
-            && lane_done(&self.requests.publish)
-            && lane_done(&self.requests.control)
+            && self.requests.publish.is_done()
+            && self.requests.control.is_done()
             && self.pending.is_empty()
             && self.state.is_drained()
     }
