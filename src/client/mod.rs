@@ -15,7 +15,7 @@ use bytes::{Bytes, BytesMut};
 use crate::eventloop::RequestSenders;
 use crate::mqttbytes::{
     MAX_REMAINING_LENGTH, PubAck, PubRec, Publish, QoS, Subscribe, SubscribeFilter, Unsubscribe,
-    valid_filter, valid_topic,
+    is_plain_topic_name, valid_filter, valid_topic,
 };
 use crate::notice::{NoticeTx, PublishNotice, SubscribeNotice, UnsubscribeNotice};
 use crate::request::Envelope;
@@ -128,15 +128,20 @@ pub enum InvalidTopic {
 
 /// A topic name checked once, so a hot path can publish to it without checking it again.
 ///
+/// It holds the topic as shared bytes: cloning it, or publishing to it, copies no text
+/// and allocates nothing.
+///
 /// # Examples
 /// ```
 /// use rumqttc::{InvalidTopic, ValidatedTopic};
 ///
-/// assert!(ValidatedTopic::new("sensors/kitchen/temp").is_ok());
+/// let topic = ValidatedTopic::new("sensors/kitchen/temp")?;
+/// assert_eq!(topic.as_str(), "sensors/kitchen/temp");
 /// assert_eq!(ValidatedTopic::new("sensors/+/temp"), Err(InvalidTopic::Wildcard));
+/// # Ok::<(), InvalidTopic>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct ValidatedTopic(String);
+#[derive(Clone, PartialEq, Eq, Hash)]
+pub struct ValidatedTopic(Bytes);
 
 impl ValidatedTopic {
     /// Checks `topic` as a publish topic name.
@@ -146,18 +151,28 @@ impl ValidatedTopic {
     pub fn new(topic: impl Into<String>) -> Result<Self, InvalidTopic> {
         let topic = topic.into();
         check_topic(&topic)?;
-        Ok(Self(topic))
+        Ok(Self(Bytes::from(topic)))
     }
 
     /// The topic name.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Always UTF-8: the bytes came from a `String` and are never changed.
+        std::str::from_utf8(&self.0).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for ValidatedTopic {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("ValidatedTopic")
+            .field(&self.as_str())
+            .finish()
     }
 }
 
 impl From<ValidatedTopic> for String {
     fn from(topic: ValidatedTopic) -> Self {
-        topic.0
+        // No copy while this is the only handle; always UTF-8, as in `as_str`.
+        Self::from_utf8(Vec::from(topic.0)).unwrap_or_default()
     }
 }
 
@@ -345,12 +360,18 @@ impl Limits {
         let (topic, checked) = match topic.into() {
             PublishTopic::Unvalidated(topic) => {
                 let checked = check_topic(&topic);
-                (topic, checked)
+                (Bytes::from(topic), checked)
             }
             PublishTopic::Validated(topic) => (topic.0, Ok(())),
         };
-        let mut publish = Publish::from_bytes(topic, options.qos, payload.into_publish_payload());
-        publish.retain = options.retain;
+        let publish = Publish {
+            dup: false,
+            qos: options.qos,
+            retain: options.retain,
+            topic,
+            pkid: 0,
+            payload: payload.into_publish_payload(),
+        };
         let size = publish.size();
         let request = Request::Publish(publish);
         if let Err(reason) = checked {
@@ -453,8 +474,12 @@ fn check_common(topic: &str) -> Result<(), InvalidTopic> {
     Ok(())
 }
 
-/// A publish topic name: the common rules, then no wildcard.
+/// A publish topic name: the common rules, then no wildcard. Most topics pass the codec's
+/// word-at-a-time scan, which proves every rule but the length at once.
 fn check_topic(topic: &str) -> Result<(), InvalidTopic> {
+    if topic.len() <= MAX_TOPIC_LEN_BYTES && is_plain_topic_name(topic.as_bytes()) {
+        return Ok(());
+    }
     check_common(topic)?;
     if !valid_topic(topic) {
         return Err(InvalidTopic::Wildcard);

@@ -26,6 +26,7 @@ pub use header::{FixedHeader, check};
 use header::{check_frame, split_body};
 pub use ping::{Disconnect, PingReq, PingResp};
 pub use publish::Publish;
+pub(crate) use publish::is_plain_topic_name;
 pub use subscribe::{SubAck, Subscribe, SubscribeFilter, SubscribeReasonCode};
 pub use topic::{has_wildcards, matches, valid_filter, valid_topic};
 pub use unsubscribe::Unsubscribe;
@@ -247,6 +248,10 @@ impl Packet {
     /// # Ok::<(), rumqttc::Error>(())
     /// ```
     pub fn write(&self, buffer: &mut BytesMut, max_size: usize) -> Result<usize, Error> {
+        // PUBLISH, the hot path, sizes and checks itself in one pass.
+        if let Self::Publish(publish) = self {
+            return publish.write_within(buffer, max_size);
+        }
         let pkt_size = self.size();
         if pkt_size > max_size {
             return Err(Error::OutgoingPacketTooLarge {
@@ -257,7 +262,7 @@ impl Packet {
         match self {
             Self::Connect(packet) => packet.write(buffer),
             Self::ConnAck(packet) => packet.write(buffer),
-            Self::Publish(packet) => packet.write(buffer),
+            Self::Publish(packet) => packet.write_within(buffer, max_size),
             Self::PubAck(packet) => packet.write(buffer),
             Self::PubRec(packet) => packet.write(buffer),
             Self::PubRel(packet) => packet.write(buffer),

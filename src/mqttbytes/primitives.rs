@@ -94,7 +94,9 @@ pub(crate) fn ensure_consumed(stream: &Bytes, packet_type: PacketType) -> Result
 }
 
 /// Encodes a remaining length as a varint; returns the bytes and how many are used.
-fn encode_remaining_length(mut len: usize) -> Result<([u8; MAX_VARINT_BYTES], usize), Error> {
+pub(crate) fn encode_remaining_length(
+    mut len: usize,
+) -> Result<([u8; MAX_VARINT_BYTES], usize), Error> {
     if len > MAX_REMAINING_LENGTH {
         return Err(Error::PayloadTooLong(len));
     }

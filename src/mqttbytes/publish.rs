@@ -3,8 +3,8 @@
 
 use bytes::{Buf, BufMut, Bytes, BytesMut};
 
-use super::header::{fixed_byte1, frame_size, write_packet};
-use super::primitives::{nonzero_pkid, split_u16, write_mqtt_bytes};
+use super::header::{fixed_byte1, frame_size};
+use super::primitives::{encode_remaining_length, nonzero_pkid, split_u16};
 use super::{Error, FixedHeader, PacketType, QoS, qos};
 
 /// PUBLISH: an application message. The topic is kept as UTF-8 `Bytes` so decoding does not copy.
@@ -119,6 +119,28 @@ impl Publish {
     /// The rules of [`Publish::read`], plus [`Error::PayloadTooLong`] for a topic over
     /// 65,535 bytes or a frame over 268,435,455; nothing is written on error.
     pub fn write(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
+        self.write_within(buffer, usize::MAX)
+    }
+
+    /// [`Publish::write`] that first refuses a frame over `max_size` with
+    /// [`Error::OutgoingPacketTooLarge`]. Every rule is checked before the first byte is
+    /// written, so a failed write leaves `buffer` as it was without rolling back; the
+    /// buffer is reserved once and the frame goes in as four copies (head, topic, packet
+    /// id, payload).
+    #[inline]
+    pub(crate) fn write_within(
+        &self,
+        buffer: &mut BytesMut,
+        max_size: usize,
+    ) -> Result<usize, Error> {
+        let remaining_len = self.remaining_len();
+        let pkt_size = frame_size(remaining_len);
+        if pkt_size > max_size {
+            return Err(Error::OutgoingPacketTooLarge {
+                pkt_size,
+                max: max_size,
+            });
+        }
         check_dup(self.dup, self.qos)?;
         check_topic_name(&self.topic)?;
         let pkid = match self.qos {
@@ -127,14 +149,23 @@ impl Publish {
                 Some(nonzero_pkid(self.pkid, PacketType::Publish)?)
             }
         };
-        write_packet(buffer, self.byte1(), self.remaining_len(), |buffer| {
-            write_mqtt_bytes(buffer, &self.topic)?;
-            if let Some(pkid) = pkid {
-                buffer.put_u16(pkid);
-            }
-            buffer.put_slice(&self.payload);
-            Ok(())
-        })
+        let (varint, varint_len) = encode_remaining_length(remaining_len)?;
+        let topic_len =
+            u16::try_from(self.topic.len()).map_err(|_| Error::PayloadTooLong(self.topic.len()))?;
+        // First byte, remaining length (1 to 4 bytes) and topic length.
+        let mut head = [0; 7];
+        head[0] = self.byte1();
+        head[1..5].copy_from_slice(&varint);
+        let head_len = 1 + varint_len;
+        head[head_len..head_len + 2].copy_from_slice(&topic_len.to_be_bytes());
+        buffer.reserve(pkt_size);
+        buffer.put_slice(&head[..head_len + 2]);
+        buffer.put_slice(&self.topic);
+        if let Some(pkid) = pkid {
+            buffer.put_u16(pkid);
+        }
+        buffer.put_slice(&self.payload);
+        Ok(pkt_size)
     }
 
     fn byte1(&self) -> u8 {
@@ -192,7 +223,18 @@ const fn check_dup(dup: bool, qos: QoS) -> Result<(), Error> {
 /// takes the slow path, which names the broken rule.
 #[inline(always)]
 fn check_topic_name(topic: &[u8]) -> Result<(), Error> {
-    let suspect = match topic.last_chunk::<8>() {
+    if is_plain_topic_name(topic) {
+        return Ok(());
+    }
+    check_topic_name_slow(topic)
+}
+
+/// True when `topic` is non-empty and holds no `0`, `+`, `#` or non-ASCII byte: then it
+/// keeps every topic-name rule but the 65,535-byte length. False does not mean invalid
+/// (a non-ASCII topic may be valid UTF-8); it means "look closer".
+#[inline(always)]
+pub(crate) fn is_plain_topic_name(topic: &[u8]) -> bool {
+    match topic.last_chunk::<8>() {
         Some(&last) => {
             let (words, _) = topic.as_chunks::<8>();
             let marks = words
@@ -200,15 +242,11 @@ fn check_topic_name(topic: &[u8]) -> Result<(), Error> {
                 .fold(word_marks(u64::from_ne_bytes(last)), |marks, &word| {
                     marks | word_marks(u64::from_ne_bytes(word))
                 });
-            marks & HIGHS != 0
+            marks & HIGHS == 0
         }
         // Shorter than a word (or empty): byte by byte.
-        None => topic.is_empty() || topic.iter().any(|&byte| suspect_byte(byte)),
-    };
-    if suspect {
-        return check_topic_name_slow(topic);
+        None => !topic.is_empty() && !topic.iter().any(|&byte| suspect_byte(byte)),
     }
-    Ok(())
 }
 
 /// 0x01 in every byte of a word.

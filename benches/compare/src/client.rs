@@ -44,10 +44,16 @@ pub trait ClientApi {
     /// The event loop.
     type Loop: 'static;
 
+    /// A publish topic checked once, as a hot loop keeps it (the crate's `ValidatedTopic`).
+    type Topic: Clone;
+
     /// Builds a client and its event loop (nothing is connected before the first poll).
     fn build(setup: &Setup) -> (Self::Client, Self::Loop);
+    /// Checks a topic name once for many publishes.
+    fn topic(name: &str) -> Self::Topic;
     /// Queues one publish; false when the client refused it.
-    async fn publish(client: &Self::Client, topic: &str, qos: u8, payload: Vec<u8>) -> bool;
+    async fn publish(client: &Self::Client, topic: &Self::Topic, qos: u8, payload: Vec<u8>)
+    -> bool;
     /// Queues one subscribe; false when the client refused it.
     async fn subscribe(client: &Self::Client, filter: &str, qos: u8) -> bool;
     /// Polls the event loop once.
@@ -68,6 +74,11 @@ fn ours_qos(qos: u8) -> ours::QoS {
 impl ClientApi for Ours {
     type Client = ours::AsyncClient;
     type Loop = ours::EventLoop;
+    type Topic = ours::ValidatedTopic;
+
+    fn topic(name: &str) -> Self::Topic {
+        ours::ValidatedTopic::new(name).unwrap_or_else(|_| crate::scenario::fail("invalid topic"))
+    }
 
     fn build(setup: &Setup) -> (Self::Client, Self::Loop) {
         let mut options =
@@ -83,9 +94,14 @@ impl ClientApi for Ours {
         (client, event_loop)
     }
 
-    async fn publish(client: &Self::Client, topic: &str, qos: u8, payload: Vec<u8>) -> bool {
+    async fn publish(
+        client: &Self::Client,
+        topic: &Self::Topic,
+        qos: u8,
+        payload: Vec<u8>,
+    ) -> bool {
         client
-            .publish(topic, ours_qos(qos), false, payload)
+            .publish(topic.clone(), ours_qos(qos), false, payload)
             .await
             .is_ok()
     }
@@ -123,6 +139,12 @@ fn reference_qos(qos: u8) -> reference::QoS {
 impl ClientApi for Reference {
     type Client = reference::AsyncClient;
     type Loop = reference::EventLoop;
+    type Topic = reference::ValidatedTopic;
+
+    fn topic(name: &str) -> Self::Topic {
+        reference::ValidatedTopic::new(name)
+            .unwrap_or_else(|_| crate::scenario::fail("invalid topic"))
+    }
 
     fn build(setup: &Setup) -> (Self::Client, Self::Loop) {
         let mut options =
@@ -138,9 +160,17 @@ impl ClientApi for Reference {
         (client, event_loop)
     }
 
-    async fn publish(client: &Self::Client, topic: &str, qos: u8, payload: Vec<u8>) -> bool {
+    async fn publish(
+        client: &Self::Client,
+        topic: &Self::Topic,
+        qos: u8,
+        payload: Vec<u8>,
+    ) -> bool {
         let options = reference::PublishOptions::new(reference_qos(qos));
-        client.publish(topic, payload, options).await.is_ok()
+        client
+            .publish(topic.clone(), payload, options)
+            .await
+            .is_ok()
     }
 
     async fn subscribe(client: &Self::Client, filter: &str, qos: u8) -> bool {

@@ -152,9 +152,10 @@ fn client_publisher<C: ClientApi>(
         let (client, mut event_loop) = connect::<C>(setup).await;
         let meter = ThreadMeter::start();
         let _ = run.started.set(Instant::now());
+        let topic = C::topic(topic);
         let produce = async {
             for seq in 0..count {
-                if !C::publish(&client, topic, qos, payload(seq, size)).await {
+                if !C::publish(&client, &topic, qos, payload(seq, size)).await {
                     fail("publish refused");
                 }
             }
@@ -338,10 +339,11 @@ fn client_ping_pong<C: ClientApi>(setup: &Setup, topic: &str, rounds: u64) -> Ve
         }
         poll_until::<C>(&mut event_loop, |p| matches!(p, Polled::SubAck)).await;
         let mut rtts = Vec::with_capacity(usize::try_from(rounds).unwrap_or(0));
+        let publish_topic = C::topic(topic);
         let all = async {
             for seq in 0..rounds {
                 let started = Instant::now();
-                if !C::publish(&client, topic, 1, payload(seq, 64)).await {
+                if !C::publish(&client, &publish_topic, 1, payload(seq, 64)).await {
                     fail("publish refused");
                 }
                 loop {
