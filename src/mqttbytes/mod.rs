@@ -248,10 +248,16 @@ impl Packet {
     /// # Ok::<(), rumqttc::Error>(())
     /// ```
     pub fn write(&self, buffer: &mut BytesMut, max_size: usize) -> Result<usize, Error> {
-        // PUBLISH, the hot path, sizes and checks itself in one pass.
-        if let Self::Publish(publish) = self {
-            return publish.write_within(buffer, max_size);
+        // PUBLISH, the hot path, sizes and checks itself in one pass; the rest out of line.
+        match self {
+            Self::Publish(publish) => publish.write_within(buffer, max_size),
+            _ => self.write_control(buffer, max_size),
         }
+    }
+
+    /// [`Packet::write`] for every packet but PUBLISH.
+    #[inline(never)]
+    fn write_control(&self, buffer: &mut BytesMut, max_size: usize) -> Result<usize, Error> {
         let pkt_size = self.size();
         if pkt_size > max_size {
             return Err(Error::OutgoingPacketTooLarge {

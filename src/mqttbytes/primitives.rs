@@ -94,15 +94,22 @@ pub(crate) fn ensure_consumed(stream: &Bytes, packet_type: PacketType) -> Result
 }
 
 /// Encodes a remaining length as a varint; returns the bytes and how many are used.
-pub(crate) fn encode_remaining_length(
-    mut len: usize,
-) -> Result<([u8; MAX_VARINT_BYTES], usize), Error> {
+fn encode_remaining_length(len: usize) -> Result<([u8; MAX_VARINT_BYTES], usize), Error> {
     if len > MAX_REMAINING_LENGTH {
         return Err(Error::PayloadTooLong(len));
     }
     let mut out = [0u8; MAX_VARINT_BYTES];
+    let used = write_varint(len, &mut out);
+    Ok((out, used))
+}
+
+/// Writes `len` as a varint into the front of `out` and returns how many bytes it took.
+/// `out` must have room for it: 4 bytes hold every valid remaining length; a longer
+/// value is cut at the end of `out`.
+#[inline]
+pub(crate) fn write_varint(mut len: usize, out: &mut [u8]) -> usize {
     let mut used = 0;
-    for slot in &mut out {
+    for slot in out {
         // Masked to 7 bits, so the cast keeps every bit.
         let digit = (len & 0x7F) as u8;
         len >>= 7;
@@ -113,7 +120,23 @@ pub(crate) fn encode_remaining_length(
         }
         *slot = digit | 0x80;
     }
-    Ok((out, used))
+    used
+}
+
+/// Appends `len` as a varint, byte by byte (no copy call for a few bytes); the caller
+/// has checked it is at most [`MAX_REMAINING_LENGTH`].
+#[inline]
+pub(crate) fn put_varint(buffer: &mut BytesMut, mut len: usize) {
+    loop {
+        // Masked to 7 bits, so the cast keeps every bit.
+        let digit = (len & 0x7F) as u8;
+        len >>= 7;
+        if len == 0 {
+            buffer.put_u8(digit);
+            return;
+        }
+        buffer.put_u8(digit | 0x80);
+    }
 }
 
 /// Writes a remaining-length varint and returns how many bytes it took.

@@ -26,6 +26,7 @@ const KEYS: &[&str] = &[
     "kib_per_conn",
     "connects_per_s",
     "decode_ns",
+    "decode_floor_ns",
     "encode_ns",
     "decode_allocs",
     "encode_allocs",
@@ -176,6 +177,10 @@ fn rows(kind: Kind) -> &'static [(&'static str, &'static str)] {
         ],
         Kind::Codec => &[
             ("decode_ns", "decode ns (raw: copy)"),
+            (
+                "decode_floor_ns",
+                "zero-copy decode floor ns (split, 2nd handle, drop; no parsing)",
+            ),
             ("encode_ns", "encode ns (raw: copy)"),
             ("decode_allocs", "decode allocations/op"),
             ("encode_allocs", "encode allocations/op"),
