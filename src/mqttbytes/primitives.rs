@@ -93,36 +93,6 @@ pub(crate) fn ensure_consumed(stream: &Bytes, packet_type: PacketType) -> Result
     }
 }
 
-/// Encodes a remaining length as a varint; returns the bytes and how many are used.
-fn encode_remaining_length(len: usize) -> Result<([u8; MAX_VARINT_BYTES], usize), Error> {
-    if len > MAX_REMAINING_LENGTH {
-        return Err(Error::PayloadTooLong(len));
-    }
-    let mut out = [0u8; MAX_VARINT_BYTES];
-    let used = write_varint(len, &mut out);
-    Ok((out, used))
-}
-
-/// Writes `len` as a varint into the front of `out` and returns how many bytes it took.
-/// `out` must have room for it: 4 bytes hold every valid remaining length; a longer
-/// value is cut at the end of `out`.
-#[inline]
-pub(crate) fn write_varint(mut len: usize, out: &mut [u8]) -> usize {
-    let mut used = 0;
-    for slot in out {
-        // Masked to 7 bits, so the cast keeps every bit.
-        let digit = (len & 0x7F) as u8;
-        len >>= 7;
-        used += 1;
-        if len == 0 {
-            *slot = digit;
-            break;
-        }
-        *slot = digit | 0x80;
-    }
-    used
-}
-
 /// Appends `len` as a varint, byte by byte (no copy call for a few bytes); the caller
 /// has checked it is at most [`MAX_REMAINING_LENGTH`].
 #[inline]
@@ -140,10 +110,16 @@ pub(crate) fn put_varint(buffer: &mut BytesMut, mut len: usize) {
 }
 
 /// Writes a remaining-length varint and returns how many bytes it took.
+///
+/// # Errors
+/// [`Error::PayloadTooLong`] above [`MAX_REMAINING_LENGTH`]; nothing is written then.
 pub(crate) fn write_remaining_length(buffer: &mut BytesMut, len: usize) -> Result<usize, Error> {
-    let (varint, used) = encode_remaining_length(len)?;
-    buffer.put_slice(varint.get(..used).unwrap_or_default());
-    Ok(used)
+    if len > MAX_REMAINING_LENGTH {
+        return Err(Error::PayloadTooLong(len));
+    }
+    let start = buffer.len();
+    put_varint(buffer, len);
+    Ok(buffer.len() - start)
 }
 
 /// Writes a u16 length prefix and `bytes`; on error nothing is written.

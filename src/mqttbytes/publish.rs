@@ -130,8 +130,7 @@ impl Publish {
     /// [`Publish::write`] that first refuses a frame over `max_size` with
     /// [`Error::OutgoingPacketTooLarge`]. Every rule is checked before the first byte is
     /// written, so a failed write leaves `buffer` as it was without rolling back; the
-    /// buffer is reserved once and the frame goes in as four copies (head, topic, packet
-    /// id, payload).
+    /// buffer is reserved once and the frame appended field by field.
     #[inline(always)]
     pub(crate) fn write_within(
         &self,
