@@ -249,6 +249,38 @@ fn publish_to_a_validated_topic_is_sent_unchanged() {
     );
 }
 
+/// The hot-loop promise of `ValidatedTopic`: every publish to a clone of it shares the
+/// same topic bytes (no copy, no allocation), and a `String` topic moves in without a copy.
+#[test]
+fn publishes_share_the_bytes_of_a_validated_topic_and_keep_a_string_topic() {
+    let (client, lanes) = client();
+    let topic = ValidatedTopic::new("sensors/1").unwrap();
+    let owned = String::from("sensors/2");
+    let owned_at = owned.as_ptr();
+    for _ in 0..3 {
+        client
+            .try_publish(topic.clone(), QoS::AtMostOnce, false, "x")
+            .unwrap();
+    }
+    client
+        .try_publish(owned, QoS::AtMostOnce, false, "y")
+        .unwrap();
+    let topics: Vec<(*const u8, Bytes)> = drain(&lanes.publish)
+        .into_iter()
+        .map(|request| match request {
+            Request::Publish(publish) => (publish.topic.as_ptr(), publish.topic),
+            other => panic!("not a publish: {other:?}"),
+        })
+        .collect();
+    assert_eq!(topics.len(), 4);
+    for (at, bytes) in &topics[..3] {
+        assert_eq!(*at, topic.as_str().as_ptr());
+        assert_eq!(&bytes[..], b"sensors/1");
+    }
+    assert_eq!(topics[3].0, owned_at);
+    assert_eq!(&topics[3].1[..], b"sensors/2");
+}
+
 #[test]
 fn subscribe_with_invalid_filter_is_refused_and_nothing_is_sent() {
     let (client, lanes) = client_with(Some(10), usize::MAX);
