@@ -60,134 +60,88 @@ pub trait ClientApi {
     async fn poll(event_loop: &mut Self::Loop) -> Polled;
 }
 
-/// Our crate (path dependency).
+/// Implements [`ClientApi`] for `$name` over the crate `$krate`. The two crates share
+/// every call but `publish`, whose signature differs: `$publish` is that call, written over
+/// the names bound to the client, a topic clone, the crate's `QoS` and the payload.
+macro_rules! client_adapter {
+    ($name:ident, $krate:ident, |$client:ident, $topic:ident, $qos:ident, $payload:ident| $publish:expr) => {
+        impl $name {
+            /// The crate's `QoS` for a level 0, 1 or 2.
+            fn qos(qos: u8) -> $krate::QoS {
+                match qos {
+                    0 => $krate::QoS::AtMostOnce,
+                    1 => $krate::QoS::AtLeastOnce,
+                    _ => $krate::QoS::ExactlyOnce,
+                }
+            }
+        }
+
+        impl ClientApi for $name {
+            type Client = $krate::AsyncClient;
+            type Loop = $krate::EventLoop;
+            type Topic = $krate::ValidatedTopic;
+
+            fn topic(name: &str) -> Self::Topic {
+                $krate::ValidatedTopic::new(name)
+                    .unwrap_or_else(|_| crate::scenario::fail("invalid topic"))
+            }
+
+            fn build(setup: &Setup) -> (Self::Client, Self::Loop) {
+                let mut options =
+                    $krate::MqttOptions::new(setup.client_id.clone(), ("127.0.0.1", setup.port));
+                options.set_keep_alive(60);
+                options.set_inflight(setup.inflight);
+                let (client, mut event_loop) = $krate::AsyncClient::builder(options)
+                    .capacity(setup.capacity)
+                    .build();
+                let mut network = event_loop.network_options();
+                network.set_tcp_nodelay(setup.nodelay);
+                event_loop.set_network_options(network);
+                (client, event_loop)
+            }
+
+            async fn publish(
+                client: &Self::Client,
+                topic: &Self::Topic,
+                qos: u8,
+                payload: Vec<u8>,
+            ) -> bool {
+                let ($client, $topic, $qos, $payload) =
+                    (client, topic.clone(), Self::qos(qos), payload);
+                $publish.await.is_ok()
+            }
+
+            async fn subscribe(client: &Self::Client, filter: &str, qos: u8) -> bool {
+                client.subscribe(filter, Self::qos(qos)).await.is_ok()
+            }
+
+            async fn poll(event_loop: &mut Self::Loop) -> Polled {
+                use $krate::{Event, Outgoing, Packet};
+                match event_loop.poll().await {
+                    Ok(Event::Outgoing(Outgoing::Publish(_))) => Polled::Sent,
+                    Ok(Event::Incoming(Packet::Publish(publish))) => {
+                        Polled::Publish(publish.payload)
+                    }
+                    Ok(Event::Incoming(Packet::PubAck(_))) => Polled::PubAck,
+                    Ok(Event::Incoming(Packet::PubComp(_))) => Polled::PubComp,
+                    Ok(Event::Incoming(Packet::ConnAck(_))) => Polled::ConnAck,
+                    Ok(Event::Incoming(Packet::SubAck(_))) => Polled::SubAck,
+                    Ok(_) => Polled::Other,
+                    Err(_) => Polled::Failed,
+                }
+            }
+        }
+    };
+}
+
+/// Our crate (path dependency): `publish(topic, qos, retain, payload)`.
 pub struct Ours;
 
-fn ours_qos(qos: u8) -> ours::QoS {
-    match qos {
-        0 => ours::QoS::AtMostOnce,
-        1 => ours::QoS::AtLeastOnce,
-        _ => ours::QoS::ExactlyOnce,
-    }
-}
+client_adapter!(Ours, ours, |client, topic, qos, payload| client
+    .publish(topic, qos, false, payload));
 
-impl ClientApi for Ours {
-    type Client = ours::AsyncClient;
-    type Loop = ours::EventLoop;
-    type Topic = ours::ValidatedTopic;
-
-    fn topic(name: &str) -> Self::Topic {
-        ours::ValidatedTopic::new(name).unwrap_or_else(|_| crate::scenario::fail("invalid topic"))
-    }
-
-    fn build(setup: &Setup) -> (Self::Client, Self::Loop) {
-        let mut options =
-            ours::MqttOptions::new(setup.client_id.clone(), ("127.0.0.1", setup.port));
-        options.set_keep_alive(60);
-        options.set_inflight(setup.inflight);
-        let (client, mut event_loop) = ours::AsyncClient::builder(options)
-            .capacity(setup.capacity)
-            .build();
-        let mut network = event_loop.network_options();
-        network.set_tcp_nodelay(setup.nodelay);
-        event_loop.set_network_options(network);
-        (client, event_loop)
-    }
-
-    async fn publish(
-        client: &Self::Client,
-        topic: &Self::Topic,
-        qos: u8,
-        payload: Vec<u8>,
-    ) -> bool {
-        client
-            .publish(topic.clone(), ours_qos(qos), false, payload)
-            .await
-            .is_ok()
-    }
-
-    async fn subscribe(client: &Self::Client, filter: &str, qos: u8) -> bool {
-        client.subscribe(filter, ours_qos(qos)).await.is_ok()
-    }
-
-    async fn poll(event_loop: &mut Self::Loop) -> Polled {
-        use ours::{Event, Outgoing, Packet};
-        match event_loop.poll().await {
-            Ok(Event::Outgoing(Outgoing::Publish(_))) => Polled::Sent,
-            Ok(Event::Incoming(Packet::Publish(publish))) => Polled::Publish(publish.payload),
-            Ok(Event::Incoming(Packet::PubAck(_))) => Polled::PubAck,
-            Ok(Event::Incoming(Packet::PubComp(_))) => Polled::PubComp,
-            Ok(Event::Incoming(Packet::ConnAck(_))) => Polled::ConnAck,
-            Ok(Event::Incoming(Packet::SubAck(_))) => Polled::SubAck,
-            Ok(_) => Polled::Other,
-            Err(_) => Polled::Failed,
-        }
-    }
-}
-
-/// The crates.io reference, `rumqttc-v4-next` 0.34.
+/// The crates.io reference, `rumqttc-v4-next` 0.34: `publish(topic, payload, options)`.
 pub struct Reference;
 
-fn reference_qos(qos: u8) -> reference::QoS {
-    match qos {
-        0 => reference::QoS::AtMostOnce,
-        1 => reference::QoS::AtLeastOnce,
-        _ => reference::QoS::ExactlyOnce,
-    }
-}
-
-impl ClientApi for Reference {
-    type Client = reference::AsyncClient;
-    type Loop = reference::EventLoop;
-    type Topic = reference::ValidatedTopic;
-
-    fn topic(name: &str) -> Self::Topic {
-        reference::ValidatedTopic::new(name)
-            .unwrap_or_else(|_| crate::scenario::fail("invalid topic"))
-    }
-
-    fn build(setup: &Setup) -> (Self::Client, Self::Loop) {
-        let mut options =
-            reference::MqttOptions::new(setup.client_id.clone(), ("127.0.0.1", setup.port));
-        options.set_keep_alive(60);
-        options.set_inflight(setup.inflight);
-        let (client, mut event_loop) = reference::AsyncClient::builder(options)
-            .capacity(setup.capacity)
-            .build();
-        let mut network = event_loop.network_options();
-        network.set_tcp_nodelay(setup.nodelay);
-        event_loop.set_network_options(network);
-        (client, event_loop)
-    }
-
-    async fn publish(
-        client: &Self::Client,
-        topic: &Self::Topic,
-        qos: u8,
-        payload: Vec<u8>,
-    ) -> bool {
-        let options = reference::PublishOptions::new(reference_qos(qos));
-        client
-            .publish(topic.clone(), payload, options)
-            .await
-            .is_ok()
-    }
-
-    async fn subscribe(client: &Self::Client, filter: &str, qos: u8) -> bool {
-        client.subscribe(filter, reference_qos(qos)).await.is_ok()
-    }
-
-    async fn poll(event_loop: &mut Self::Loop) -> Polled {
-        use reference::{Event, Outgoing, Packet};
-        match event_loop.poll().await {
-            Ok(Event::Outgoing(Outgoing::Publish(_))) => Polled::Sent,
-            Ok(Event::Incoming(Packet::Publish(publish))) => Polled::Publish(publish.payload),
-            Ok(Event::Incoming(Packet::PubAck(_))) => Polled::PubAck,
-            Ok(Event::Incoming(Packet::PubComp(_))) => Polled::PubComp,
-            Ok(Event::Incoming(Packet::ConnAck(_))) => Polled::ConnAck,
-            Ok(Event::Incoming(Packet::SubAck(_))) => Polled::SubAck,
-            Ok(_) => Polled::Other,
-            Err(_) => Polled::Failed,
-        }
-    }
-}
+client_adapter!(Reference, reference, |client, topic, qos, payload| client
+    .publish(topic, payload, reference::PublishOptions::new(qos)));
