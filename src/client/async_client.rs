@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use crate::client::{
     ClientBuildError, ClientError, IntoPublishPayload, Limits, PublishOptions, PublishTopic,
-    RequestTx, build_ack, prepare_ack, untracked,
+    RequestTx, build_ack, owned, prepare_ack, untracked,
 };
 use crate::eventloop::request_channels;
 use crate::mqttbytes::{Disconnect, Publish, QoS, SubscribeFilter};
@@ -131,9 +131,9 @@ impl AsyncClient {
         topic: impl Into<PublishTopic>,
         qos: QoS,
         retain: bool,
-        payload: impl IntoPublishPayload,
+        payload: impl Into<Vec<u8>>,
     ) -> Result<(), ClientError> {
-        let request = self.publish_request(topic, qos, retain, payload)?;
+        let request = self.publish_request(topic, qos, retain, owned(payload))?;
         self.tx.send(untracked(request)).await
     }
 
@@ -146,9 +146,9 @@ impl AsyncClient {
         topic: impl Into<PublishTopic>,
         qos: QoS,
         retain: bool,
-        payload: impl IntoPublishPayload,
+        payload: impl Into<Vec<u8>>,
     ) -> Result<(), ClientError> {
-        let request = self.publish_request(topic, qos, retain, payload)?;
+        let request = self.publish_request(topic, qos, retain, owned(payload))?;
         self.tx.try_send(untracked(request))
     }
 
@@ -164,7 +164,8 @@ impl AsyncClient {
         retain: bool,
         payload: bytes::Bytes,
     ) -> Result<(), ClientError> {
-        self.publish(topic, qos, retain, payload).await
+        let request = self.publish_request(topic, qos, retain, payload)?;
+        self.tx.send(untracked(request)).await
     }
 
     /// Publishes with reusable [`PublishOptions`].
@@ -191,9 +192,9 @@ impl AsyncClient {
         topic: impl Into<PublishTopic>,
         qos: QoS,
         retain: bool,
-        payload: impl IntoPublishPayload,
+        payload: impl Into<Vec<u8>>,
     ) -> Result<PublishNotice, ClientError> {
-        let request = self.publish_request(topic, qos, retain, payload)?;
+        let request = self.publish_request(topic, qos, retain, owned(payload))?;
         let (envelope, notice) = self.tx.track(request)?;
         self.tx.send(envelope).await.map(|()| notice)
     }
@@ -207,9 +208,9 @@ impl AsyncClient {
         topic: impl Into<PublishTopic>,
         qos: QoS,
         retain: bool,
-        payload: impl IntoPublishPayload,
+        payload: impl Into<Vec<u8>>,
     ) -> Result<PublishNotice, ClientError> {
-        let request = self.publish_request(topic, qos, retain, payload)?;
+        let request = self.publish_request(topic, qos, retain, owned(payload))?;
         let (envelope, notice) = self.tx.track(request)?;
         self.tx.try_send(envelope).map(|()| notice)
     }
@@ -225,7 +226,9 @@ impl AsyncClient {
         retain: bool,
         payload: bytes::Bytes,
     ) -> Result<PublishNotice, ClientError> {
-        self.publish_tracked(topic, qos, retain, payload).await
+        let request = self.publish_request(topic, qos, retain, payload)?;
+        let (envelope, notice) = self.tx.track(request)?;
+        self.tx.send(envelope).await.map(|()| notice)
     }
 
     /// Subscribes to one filter, waiting while the control lane is full.

@@ -264,8 +264,10 @@ impl PublishOptions {
     }
 }
 
-/// A value usable as a publish payload. Owned buffers move without a copy; borrowed ones are
-/// copied. Implement it for your own types to publish them directly.
+/// A payload for `publish_with_options` (the 0.34 style): owned buffers move without a copy,
+/// borrowed ones are copied, and a shared [`Bytes`] is passed on as it is. Implement it for
+/// your own types to publish them directly. The `(topic, qos, retain, payload)` methods take
+/// any `Into<Vec<u8>>` instead, as in 0.33.1; `publish_bytes` takes a [`Bytes`].
 pub trait IntoPublishPayload {
     /// The payload bytes.
     fn into_publish_payload(self) -> Bytes;
@@ -293,6 +295,12 @@ impl<const N: usize> IntoPublishPayload for &[u8; N] {
     fn into_publish_payload(self) -> Bytes {
         Bytes::copy_from_slice(self)
     }
+}
+
+/// The payload of the `(topic, qos, retain, payload)` methods, taken as in 0.33.1: any
+/// `Into<Vec<u8>>`. The vector then moves into `Bytes` without a copy.
+pub(super) fn owned(payload: impl Into<Vec<u8>>) -> Vec<u8> {
+    payload.into()
 }
 
 /// Owned buffers that `Bytes` takes over without copying.

@@ -10,7 +10,7 @@ use tokio::runtime::{self, Handle, Runtime};
 
 use crate::client::{
     AsyncClient, AsyncClientBuilder, ClientBuildError, ClientError, IntoPublishPayload,
-    PublishOptions, PublishTopic, build_ack, prepare_ack, untracked,
+    PublishOptions, PublishTopic, build_ack, owned, prepare_ack, untracked,
 };
 use crate::mqttbytes::{Disconnect, Publish, QoS, SubscribeFilter};
 
@@ -111,9 +111,9 @@ impl Client {
         topic: impl Into<PublishTopic>,
         qos: QoS,
         retain: bool,
-        payload: impl IntoPublishPayload,
+        payload: impl Into<Vec<u8>>,
     ) -> Result<(), ClientError> {
-        let request = self.0.publish_request(topic, qos, retain, payload)?;
+        let request = self.0.publish_request(topic, qos, retain, owned(payload))?;
         self.0.tx.send_blocking(untracked(request))
     }
 
@@ -126,7 +126,7 @@ impl Client {
         topic: impl Into<PublishTopic>,
         qos: QoS,
         retain: bool,
-        payload: impl IntoPublishPayload,
+        payload: impl Into<Vec<u8>>,
     ) -> Result<(), ClientError> {
         self.0.try_publish(topic, qos, retain, payload)
     }
@@ -142,7 +142,8 @@ impl Client {
         retain: bool,
         payload: bytes::Bytes,
     ) -> Result<(), ClientError> {
-        self.publish(topic, qos, retain, payload)
+        let request = self.0.publish_request(topic, qos, retain, payload)?;
+        self.0.tx.send_blocking(untracked(request))
     }
 
     /// Publishes with reusable [`PublishOptions`], blocking while the lane is full.
@@ -168,9 +169,9 @@ impl Client {
         topic: impl Into<PublishTopic>,
         qos: QoS,
         retain: bool,
-        payload: impl IntoPublishPayload,
+        payload: impl Into<Vec<u8>>,
     ) -> Result<PublishNotice, ClientError> {
-        let request = self.0.publish_request(topic, qos, retain, payload)?;
+        let request = self.0.publish_request(topic, qos, retain, owned(payload))?;
         let (envelope, notice) = self.0.tx.track(request)?;
         self.0.tx.send_blocking(envelope).map(|()| notice)
     }
@@ -184,7 +185,7 @@ impl Client {
         topic: impl Into<PublishTopic>,
         qos: QoS,
         retain: bool,
-        payload: impl IntoPublishPayload,
+        payload: impl Into<Vec<u8>>,
     ) -> Result<PublishNotice, ClientError> {
         self.0.try_publish_tracked(topic, qos, retain, payload)
     }
