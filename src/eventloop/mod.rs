@@ -10,6 +10,7 @@ use std::time::Duration;
 use tokio::time::{self, Instant, Sleep};
 
 mod lanes;
+mod session_control;
 
 use crate::framed::Network;
 use crate::keepalive::KeepAlive;

@@ -373,6 +373,11 @@ impl MqttState {
         self.drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset)
     }
 
+    /// Frees the packet ids kept for replayed requests, once their owner dropped them.
+    pub(crate) fn release_replay_reservations(&mut self) {
+        self.outgoing.release_reserved();
+    }
+
     /// Clears every outgoing exchange (publishes, PUBRELs, subscribes, unsubscribes, the
     /// collision and replay reservations), failing their notices with `reason`. Returns
     /// the number of notices failed.
