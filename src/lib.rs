@@ -112,9 +112,9 @@ pub mod mqttbytes;
 pub use mqttbytes::v4;
 pub use mqttbytes::{
     ConnAck, Connect, ConnectAuth, ConnectReturnCode, Disconnect, Error, FixedHeader, LastWill,
-    MAX_REMAINING_LENGTH, Packet, PacketType, PingReq, PingResp, PubAck, PubComp, PubRec, PubRel,
-    Publish, QoS, SubAck, Subscribe, SubscribeFilter, SubscribeReasonCode, UnsubAck, Unsubscribe,
-    check, has_wildcards, matches, qos, valid_filter, valid_topic,
+    MAX_REMAINING_LENGTH, Packet, PacketType, PingReq, PingResp, Protocol, PubAck, PubComp, PubRec,
+    PubRel, Publish, QoS, SubAck, Subscribe, SubscribeFilter, SubscribeReasonCode, UnsubAck,
+    Unsubscribe, check, has_wildcards, matches, qos, valid_filter, valid_topic,
 };
 
 mod client;
@@ -152,7 +152,7 @@ pub use tokio_rustls;
 #[cfg(feature = "use-rustls-no-provider")]
 pub use transport::PemInput;
 #[cfg(feature = "websocket")]
-pub use transport::WebsocketError;
+pub use transport::{RequestModifier, WebsocketError};
 #[cfg(feature = "proxy")]
 pub use transport::{Proxy, ProxyAuth, ProxyError, ProxyType};
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]

@@ -2,6 +2,8 @@
 //! Pure code: no IO, no clock, no protocol state.
 
 mod ack;
+#[cfg(feature = "codec")]
+mod codec;
 mod connack;
 mod connect;
 mod error;
@@ -19,6 +21,9 @@ mod tests;
 use bytes::{Bytes, BytesMut};
 
 pub use ack::{PubAck, PubComp, PubRec, PubRel, UnsubAck};
+#[cfg(feature = "codec")]
+#[cfg_attr(docsrs, doc(cfg(feature = "codec")))]
+pub use codec::{Codec, CodecError};
 pub use connack::{ConnAck, ConnectReturnCode};
 pub use connect::{Connect, ConnectAuth, LastWill};
 pub use error::Error;
@@ -33,6 +38,9 @@ pub use unsubscribe::Unsubscribe;
 
 /// The MQTT 3.1.1 packet types, under the spec's `mqttbytes::v4` path.
 pub mod v4 {
+    #[cfg(feature = "codec")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "codec")))]
+    pub use super::{Codec, CodecError};
     pub use super::{
         ConnAck, Connect, ConnectAuth, ConnectReturnCode, Disconnect, LastWill, Packet, PingReq,
         PingResp, PubAck, PubComp, PubRec, PubRel, Publish, SubAck, Subscribe, SubscribeFilter,
@@ -54,6 +62,31 @@ pub enum QoS {
     AtLeastOnce = 1,
     /// QoS 2: four-step handshake, delivered exactly once.
     ExactlyOnce = 2,
+}
+
+/// The protocol version of a CONNECT, as in 0.33.1. This crate speaks only
+/// [`Protocol::V4`] (MQTT 3.1.1, protocol level 4): it always writes level 4 and refuses a
+/// CONNECT of any other level with [`Error::InvalidProtocolLevel`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Protocol {
+    /// MQTT 3.1.1 (protocol level 4).
+    V4,
+    /// MQTT 5 (protocol level 5): named for compatibility, never read or written.
+    V5,
+}
+
+impl Protocol {
+    /// The protocol level byte of the CONNECT variable header.
+    ///
+    /// ```
+    /// assert_eq!(rumqttc::mqttbytes::Protocol::V4.level(), 4);
+    /// ```
+    pub const fn level(self) -> u8 {
+        match self {
+            Self::V4 => 4,
+            Self::V5 => 5,
+        }
+    }
 }
 
 /// Converts a wire value to [`QoS`].

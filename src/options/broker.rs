@@ -479,9 +479,10 @@ impl MqttOptions {
         self.request_modifier.is_some()
     }
 
-    /// The request modifier (a cheap clone), for the transport.
+    /// The request modifier (a cheap clone of its handle), if one is set.
     #[cfg(feature = "websocket")]
-    pub(crate) fn request_modifier(&self) -> Option<RequestModifier> {
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub fn request_modifier(&self) -> Option<RequestModifier> {
         self.request_modifier.clone()
     }
 }

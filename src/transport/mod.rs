@@ -28,7 +28,7 @@ pub use tls::PemInput;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 pub use tls::{TlsConfiguration, TlsError};
 #[cfg(feature = "websocket")]
-pub(crate) use websocket::RequestModifier;
+pub use websocket::RequestModifier;
 #[cfg(feature = "websocket")]
 pub use websocket::WebsocketError;
 

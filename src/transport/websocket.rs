@@ -31,9 +31,12 @@ type ModifierError = Box<dyn StdError + Send + Sync>;
 type ModifierFuture = Pin<Box<dyn Future<Output = Result<Request<()>, ModifierError>> + Send>>;
 
 /// An async function applied to the upgrade request before every (re)connection, to add
-/// headers such as `Authorization` (tokens can be refreshed on each call).
+/// headers such as `Authorization` (tokens can be refreshed on each call). Set with
+/// [`MqttOptions::set_request_modifier`](crate::MqttOptions::set_request_modifier) or its
+/// fallible twin; read back with
+/// [`MqttOptions::request_modifier`](crate::MqttOptions::request_modifier).
 #[derive(Clone)]
-pub(crate) struct RequestModifier(Arc<dyn Fn(Request<()>) -> ModifierFuture + Send + Sync>);
+pub struct RequestModifier(Arc<dyn Fn(Request<()>) -> ModifierFuture + Send + Sync>);
 
 impl RequestModifier {
     /// Wraps a modifier that cannot fail.
@@ -67,7 +70,11 @@ impl RequestModifier {
         }))
     }
 
-    async fn apply(&self, request: Request<()>) -> Result<Request<()>, ModifierError> {
+    /// Runs the modifier on `request`, as the transport does before the upgrade.
+    ///
+    /// # Errors
+    /// The error of a fallible modifier, type-erased; an infallible one never fails.
+    pub async fn apply(&self, request: Request<()>) -> Result<Request<()>, ModifierError> {
         (self.0)(request).await
     }
 }
