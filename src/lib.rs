@@ -151,9 +151,9 @@ pub use tokio_native_tls;
 pub use tokio_rustls;
 #[cfg(feature = "use-rustls-no-provider")]
 pub use transport::PemInput;
-#[cfg(feature = "websocket")]
-pub use transport::{RequestModifier, WebsocketError};
 #[cfg(feature = "proxy")]
 pub use transport::{Proxy, ProxyAuth, ProxyError, ProxyType};
+#[cfg(feature = "websocket")]
+pub use transport::{RequestModifier, WebsocketError};
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 pub use transport::{TlsConfiguration, TlsError};
