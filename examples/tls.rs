@@ -1,19 +1,22 @@
-//! TLS with rustls: a `ClientConfig` trusting the platform roots (plus ALPN `mqtt`), given
-//! to `Transport::tls_with_config`, and credentials; publishes once and disconnects.
+//! TLS with rustls: a `ClientConfig` trusting the platform roots and, if given, a CA file
+//! (plus ALPN `mqtt`), given to `Transport::tls_with_config`, and credentials; publishes
+//! once and disconnects.
 //!
-//! Run with `cargo run --example tls [host[:port]] [user] [password]` (default
-//! `127.0.0.1:8883`). The broker certificate must be valid for the host and issued by a
-//! platform-trusted CA.
+//! Run with `RUMQTTC_CA_FILE=target/dev-broker/ca.pem cargo run --example tls [host[:port]]
+//! [user] [password]` (default `127.0.0.1:18883`, the TLS port of `scripts/dev-broker`).
+//! The broker certificate must be valid for the host and issued by a trusted CA.
 
 use std::error::Error;
 
+use rumqttc::tokio_rustls::rustls::pki_types::CertificateDer;
+use rumqttc::tokio_rustls::rustls::pki_types::pem::PemObject;
 use rumqttc::tokio_rustls::rustls::{ClientConfig, RootCertStore};
 use rumqttc::{AsyncClient, ConnectionError, MqttOptions, QoS, Transport};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let address = args.next().unwrap_or_else(|| "127.0.0.1:8883".into());
+    let address = args.next().unwrap_or_else(|| "127.0.0.1:18883".into());
     let (host, port) = address.split_once(':').unwrap_or((&address, "8883"));
 
     // Unusable platform certificates are skipped, as the crate's own default does.
@@ -21,6 +24,12 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let loaded = rustls_native_certs::load_native_certs();
     let (added, skipped) = roots.add_parsable_certificates(loaded.certs);
     println!("{added} platform roots loaded, {skipped} skipped");
+    if let Ok(path) = std::env::var("RUMQTTC_CA_FILE") {
+        for ca in CertificateDer::pem_file_iter(&path)? {
+            roots.add(ca?)?;
+        }
+        println!("trusting the CA in {path}");
+    }
     let mut config = ClientConfig::builder()
         .with_root_certificates(roots)
         .with_no_client_auth();

@@ -2,7 +2,9 @@
 //! DER) files, for brokers that require mutual TLS.
 //!
 //! Run with `cargo run --example tls2 CA CERT KEY [host[:port]]` (default
-//! `127.0.0.1:8883`). The key may be PKCS#1, PKCS#8 or SEC1.
+//! `127.0.0.1:18884`, the mutual TLS port of `scripts/dev-broker`, whose files are
+//! `target/dev-broker/{ca.pem,client.pem,client.key}`). The key may be PKCS#1, PKCS#8 or
+//! SEC1; the certificates must be X.509 v3.
 
 use std::error::Error;
 
@@ -14,7 +16,7 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let [ca, cert, key, rest @ ..] = args.as_slice() else {
         return Err("usage: tls2 CA CERT KEY [host[:port]]".into());
     };
-    let address = rest.first().map_or("127.0.0.1:8883", String::as_str);
+    let address = rest.first().map_or("127.0.0.1:18884", String::as_str);
     let (host, port) = address.split_once(':').unwrap_or((address, "8883"));
 
     let config = TlsConfiguration::Simple {

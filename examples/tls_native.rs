@@ -2,7 +2,8 @@
 //! platform roots with `TlsConfiguration::simple_native`, or a ready `TlsConnector`.
 //!
 //! Run with `cargo run --example tls_native --features use-native-tls [CA] [host[:port]]`
-//! (default `127.0.0.1:8883`; without CA only the platform roots are trusted).
+//! (default `127.0.0.1:18883`, the TLS port of `scripts/dev-broker`). The CA may also come
+//! from `RUMQTTC_CA_FILE`; without one only the platform roots are trusted.
 
 use std::error::Error;
 
@@ -12,8 +13,8 @@ use rumqttc::{AsyncClient, ConnectionError, MqttOptions, QoS, TlsConfiguration, 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let ca = args.next();
-    let address = args.next().unwrap_or_else(|| "127.0.0.1:8883".into());
+    let ca = args.next().or_else(|| std::env::var("RUMQTTC_CA_FILE").ok());
+    let address = args.next().unwrap_or_else(|| "127.0.0.1:18883".into());
     let (host, port) = address.split_once(':').unwrap_or((&address, "8883"));
 
     let config = match ca {

@@ -2,7 +2,7 @@
 //! `Authorization` header on every (re)connection; subscribes, publishes, disconnects.
 //!
 //! Run with `cargo run --example websocket --features websocket [ws://host:port/path]`
-//! (default `ws://127.0.0.1:8080/mqtt`).
+//! (default `ws://127.0.0.1:18080/mqtt`, the WebSocket port of `scripts/dev-broker`).
 
 use std::error::Error;
 
@@ -13,7 +13,7 @@ use rumqttc::{AsyncClient, Broker, ConnectionError, MqttOptions, QoS};
 async fn main() -> Result<(), Box<dyn Error>> {
     let url = std::env::args()
         .nth(1)
-        .unwrap_or_else(|| "ws://127.0.0.1:8080/mqtt".into());
+        .unwrap_or_else(|| "ws://127.0.0.1:18080/mqtt".into());
     let mut options = MqttOptions::new("websocket-example", Broker::websocket(url)?);
     options.set_keep_alive(5);
     // Runs before each upgrade, so a token could be refreshed here.

@@ -1,7 +1,8 @@
 //! MQTT over WebSocket through an HTTP CONNECT proxy (the proxy sees only the tunnel).
 //!
 //! Run with `cargo run --example websocket_proxy --features "websocket proxy" [ws-url]
-//! [proxy-host:port]` (defaults `ws://127.0.0.1:8080/mqtt` and `127.0.0.1:8100`).
+//! [proxy-host:port]` (defaults `ws://127.0.0.1:18080/mqtt` and `127.0.0.1:18100`, the
+//! WebSocket and proxy ports of `scripts/dev-broker`).
 
 use std::error::Error;
 
@@ -14,8 +15,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
-        .unwrap_or_else(|| "ws://127.0.0.1:8080/mqtt".into());
-    let proxy = args.next().unwrap_or_else(|| "127.0.0.1:8100".into());
+        .unwrap_or_else(|| "ws://127.0.0.1:18080/mqtt".into());
+    let proxy = args.next().unwrap_or_else(|| "127.0.0.1:18100".into());
     let (proxy_host, proxy_port) = proxy.split_once(':').unwrap_or((&proxy, "8100"));
 
     let mut options = MqttOptions::new("websocket-proxy-example", Broker::websocket(url)?);

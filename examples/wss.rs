@@ -2,7 +2,8 @@
 //! rustls trusts only it; without, the platform roots (port 443 when the URL has none).
 //!
 //! Run with `cargo run --example wss --features websocket [ws://host:port/path] [CA]`
-//! (default `ws://127.0.0.1:8081/mqtt`).
+//! (default `ws://127.0.0.1:18081/mqtt`, the secure WebSocket port of `scripts/dev-broker`).
+//! The CA may also come from `RUMQTTC_CA_FILE`.
 
 use std::error::Error;
 
@@ -13,8 +14,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
-        .unwrap_or_else(|| "ws://127.0.0.1:8081/mqtt".into());
-    let transport = match args.next() {
+        .unwrap_or_else(|| "ws://127.0.0.1:18081/mqtt".into());
+    let transport = match args.next().or_else(|| std::env::var("RUMQTTC_CA_FILE").ok()) {
         Some(ca) => Transport::wss(std::fs::read(ca)?, None, None),
         // Loads the platform roots now, so a broken store is reported here.
         None => Transport::try_wss_with_default_config()?,
