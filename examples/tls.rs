@@ -59,6 +59,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             }
             Ok(event) => println!("{event:?}"),
             Err(ConnectionError::RequestsDone) => return Ok(()),
+            // Display names the host and, for an X.509 v1 certificate, says to use v3.
+            Err(ConnectionError::Tls(error)) => return Err(error.to_string().into()),
             Err(error) => return Err(error.into()),
         }
     }

@@ -13,7 +13,9 @@ use rumqttc::{AsyncClient, ConnectionError, MqttOptions, QoS, TlsConfiguration, 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
-    let ca = args.next().or_else(|| std::env::var("RUMQTTC_CA_FILE").ok());
+    let ca = args
+        .next()
+        .or_else(|| std::env::var("RUMQTTC_CA_FILE").ok());
     let address = args.next().unwrap_or_else(|| "127.0.0.1:18883".into());
     let (host, port) = address.split_once(':').unwrap_or((&address, "8883"));
 

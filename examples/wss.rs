@@ -15,7 +15,10 @@ async fn main() -> Result<(), Box<dyn Error>> {
     let url = args
         .next()
         .unwrap_or_else(|| "ws://127.0.0.1:18081/mqtt".into());
-    let transport = match args.next().or_else(|| std::env::var("RUMQTTC_CA_FILE").ok()) {
+    let transport = match args
+        .next()
+        .or_else(|| std::env::var("RUMQTTC_CA_FILE").ok())
+    {
         Some(ca) => Transport::wss(std::fs::read(ca)?, None, None),
         // Loads the platform roots now, so a broken store is reported here.
         None => Transport::try_wss_with_default_config()?,

@@ -241,7 +241,10 @@ pub enum TlsError {
     /// rustls failed the handshake with `host`: for example the certificate has an unknown
     /// issuer or is not valid for `host`, or the broker sent an alert.
     #[cfg(feature = "use-rustls-no-provider")]
-    #[error("tls handshake with `{host}` failed")]
+    #[error(
+        "tls handshake with `{host}` failed{}",
+        rustls::v1_certificate_hint(source)
+    )]
     Handshake {
         /// The server name that was checked.
         host: String,
@@ -255,7 +258,7 @@ pub enum TlsError {
     Rustls(#[source] tokio_rustls::rustls::Error),
     /// rustls refused the client certificate chain or key (for example they do not match).
     #[cfg(feature = "use-rustls-no-provider")]
-    #[error("the client certificate or key was rejected")]
+    #[error("the client certificate or key was rejected{}", rustls::v1_certificate_hint(.0))]
     ClientAuth(#[source] tokio_rustls::rustls::Error),
     /// The platform certificate store yielded no usable root (its load errors, if any).
     #[cfg(feature = "use-rustls-no-provider")]

@@ -13,6 +13,21 @@ use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 use super::{PemInput, TlsError};
 use crate::transport::Stream;
 
+/// A hint for the error users hit most with home-made certificates: `openssl x509 -req`
+/// without an extensions file writes X.509 v1, which webpki refuses. Empty otherwise.
+pub(super) fn v1_certificate_hint(error: &rustls::Error) -> &'static str {
+    let rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other)) = error else {
+        return "";
+    };
+    match other.0.downcast_ref::<webpki::Error>() {
+        Some(webpki::Error::UnsupportedCertVersion) => {
+            ": a certificate is X.509 v1 and rustls accepts only v3 (sign it with \
+             `openssl x509 -req -extfile FILE` naming v3 extensions, or use scripts/dev-broker)"
+        }
+        _ => "",
+    }
+}
+
 /// The first byte of a DER `SEQUENCE`, which every certificate and key starts with.
 const DER_SEQUENCE_TAG: u8 = 0x30;
 
@@ -179,5 +194,24 @@ fn handshake_error(host: &str, error: io::Error) -> TlsError {
             host,
             source: kind.into(),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn invalid_certificate(cause: webpki::Error) -> rustls::Error {
+        let other = rustls::OtherError(Arc::new(cause));
+        rustls::Error::InvalidCertificate(rustls::CertificateError::Other(other))
+    }
+
+    #[test]
+    fn v1_certificate_error_gets_the_v3_hint_and_others_none() {
+        let v1 = invalid_certificate(webpki::Error::UnsupportedCertVersion);
+        assert!(v1_certificate_hint(&v1).contains("X.509 v1"));
+        let expired = invalid_certificate(webpki::Error::BadDer);
+        assert_eq!(v1_certificate_hint(&expired), "");
+        assert_eq!(v1_certificate_hint(&rustls::Error::DecryptError), "");
     }
 }
