@@ -85,17 +85,28 @@ impl AsyncClientBuilder {
 /// channel whole or not at all.
 ///
 /// # Examples
+/// The event loop is polled in its own task, so awaiting a request never waits on it:
 /// ```no_run
-/// use rumqttc::{AsyncClient, MqttOptions, QoS};
+/// use rumqttc::{AsyncClient, ConnectionError, MqttOptions, QoS};
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let options = MqttOptions::new("client-1", ("127.0.0.1", 1883));
 /// let (client, mut eventloop) = AsyncClient::builder(options).capacity(10).build();
+/// let poller = tokio::spawn(async move {
+///     loop {
+///         match eventloop.poll().await {
+///             Ok(event) => println!("{event:?}"),
+///             Err(ConnectionError::RequestsDone) => return,
+///             // Polling again reconnects; wait a little first.
+///             Err(_) => tokio::time::sleep(std::time::Duration::from_secs(1)).await,
+///         }
+///     }
+/// });
 /// client.subscribe("hello/+/world", QoS::AtLeastOnce).await?;
 /// client.publish("hello/rumqtt/world", QoS::AtLeastOnce, false, "hi").await?;
-/// loop {
-///     println!("{:?}", eventloop.poll().await?);
-/// }
+/// client.disconnect().await?;
+/// poller.await?;
+/// # Ok(())
 /// # }
 /// ```
 #[derive(Debug, Clone)]
@@ -123,9 +134,24 @@ impl AsyncClient {
 
     /// Publishes `payload` to `topic`, waiting while the publish lane is full.
     ///
+    /// The payload is any `Into<Vec<u8>>`: a `Vec<u8>` or `String` moves into the packet
+    /// without a copy, borrowed bytes are copied. Returning `Ok` means the event loop has the
+    /// request, not that the broker has it: use [`AsyncClient::publish_tracked`] for that.
+    ///
     /// # Errors
     /// [`ClientError::InvalidTopic`], [`ClientError::PayloadTooLarge`] or
     /// [`ClientError::RequestChannelDisconnected`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{AsyncClient, QoS};
+    /// # async fn run(client: AsyncClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// client.publish("sensors/1/temperature", QoS::AtLeastOnce, false, "21.5").await?;
+    /// let reading: Vec<u8> = vec![0x01, 0x02];
+    /// client.publish("sensors/1/raw", QoS::AtMostOnce, true, reading).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn publish(
         &self,
         topic: impl Into<PublishTopic>,
@@ -187,6 +213,23 @@ impl AsyncClient {
     ///
     /// # Errors
     /// As [`AsyncClient::publish`], or [`ClientError::TrackingUnavailable`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{AsyncClient, QoS};
+    /// use rumqttc::{PublishNoticeError, PublishResult};
+    ///
+    /// # async fn run(client: AsyncClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let notice = client.publish_tracked("orders/42", QoS::ExactlyOnce, false, "paid").await?;
+    /// match notice.wait_async().await {
+    ///     Ok(PublishResult::Qos2Completed(pubcomp)) => println!("delivered: {pubcomp:?}"),
+    ///     Ok(other) => println!("completed: {other:?}"),
+    ///     Err(PublishNoticeError::SessionReset) => println!("the broker lost the session"),
+    ///     Err(error) => println!("not delivered: {error}"),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn publish_tracked(
         &self,
         topic: impl Into<PublishTopic>,
@@ -231,11 +274,21 @@ impl AsyncClient {
         self.tx.send(envelope).await.map(|()| notice)
     }
 
-    /// Subscribes to one filter, waiting while the control lane is full.
+    /// Subscribes to one filter, waiting while the control lane is full. Matching publishes
+    /// arrive as [`Event::Incoming`](crate::Event::Incoming) from [`EventLoop::poll`].
     ///
     /// # Errors
     /// [`ClientError::InvalidFilter`], [`ClientError::PayloadTooLarge`] or
     /// [`ClientError::RequestChannelDisconnected`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{AsyncClient, QoS};
+    /// # async fn run(client: AsyncClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// client.subscribe("sensors/+/temperature", QoS::AtLeastOnce).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn subscribe(&self, filter: impl Into<String>, qos: QoS) -> Result<(), ClientError> {
         self.subscribe_many([SubscribeFilter::new(filter.into(), qos)])
             .await
@@ -253,6 +306,17 @@ impl AsyncClient {
     ///
     /// # Errors
     /// As [`AsyncClient::subscribe`], or [`ClientError::TrackingUnavailable`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{AsyncClient, QoS};
+    /// # async fn run(client: AsyncClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// let notice = client.subscribe_tracked("alerts/#", QoS::ExactlyOnce).await?;
+    /// let suback = notice.wait_async().await?;
+    /// println!("granted: {:?}", suback.return_codes);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn subscribe_tracked(
         &self,
         filter: impl Into<String>,
@@ -451,10 +515,22 @@ impl AsyncClient {
     }
 
     /// Graceful disconnect: the event loop finishes the publishes, subscribes and unsubscribes
-    /// it already accepted, then sends DISCONNECT and ends.
+    /// it already accepted, then sends DISCONNECT and ends. Keep polling until
+    /// [`ConnectionError::RequestsDone`](crate::ConnectionError::RequestsDone).
     ///
     /// # Errors
     /// [`ClientError::RequestChannelDisconnected`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{AsyncClient, QoS};
+    /// # async fn run(client: AsyncClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// client.publish("status", QoS::AtLeastOnce, true, "going offline").await?;
+    /// // The publish above reaches the broker before the DISCONNECT.
+    /// client.disconnect().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn disconnect(&self) -> Result<(), ClientError> {
         self.tx
             .send(untracked(Request::Disconnect(Disconnect)))
@@ -475,6 +551,15 @@ impl AsyncClient {
     ///
     /// # Errors
     /// [`ClientError::RequestChannelDisconnected`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{AsyncClient, QoS};
+    /// # async fn run(client: AsyncClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// client.disconnect_with_timeout(std::time::Duration::from_secs(5)).await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn disconnect_with_timeout(&self, timeout: Duration) -> Result<(), ClientError> {
         let request = Request::DisconnectWithTimeout(Disconnect, timeout);
         self.tx.send(untracked(request)).await
@@ -490,10 +575,20 @@ impl AsyncClient {
     }
 
     /// Immediate disconnect on its own unbounded lane: DISCONNECT at the next scheduling point,
-    /// abandoning unfinished work.
+    /// abandoning unfinished work (tracked notices fail with `Abandoned`).
     ///
     /// # Errors
     /// [`ClientError::RequestChannelDisconnected`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{AsyncClient, QoS};
+    /// # async fn run(client: AsyncClient) -> Result<(), Box<dyn std::error::Error>> {
+    /// // For example on a shutdown signal that cannot wait for acknowledgements.
+    /// client.disconnect_now().await?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn disconnect_now(&self) -> Result<(), ClientError> {
         self.tx
             .send(untracked(Request::DisconnectNow(Disconnect)))

@@ -106,6 +106,15 @@ impl Client {
     ///
     /// # Errors
     /// As [`AsyncClient::publish`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{Client, QoS};
+    /// # fn run(client: Client) -> Result<(), rumqttc::ClientError> {
+    /// client.publish("sensors/1/temperature", QoS::AtLeastOnce, false, "21.5")?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn publish(
         &self,
         topic: impl Into<PublishTopic>,
@@ -194,6 +203,15 @@ impl Client {
     ///
     /// # Errors
     /// As [`AsyncClient::subscribe`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{Client, QoS};
+    /// # fn run(client: Client) -> Result<(), rumqttc::ClientError> {
+    /// client.subscribe("sensors/+/temperature", QoS::AtLeastOnce)?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn subscribe(&self, filter: impl Into<String>, qos: QoS) -> Result<(), ClientError> {
         self.subscribe_many([SubscribeFilter::new(filter.into(), qos)])
     }
@@ -401,6 +419,15 @@ impl Client {
     ///
     /// # Errors
     /// As [`AsyncClient::disconnect`].
+    ///
+    /// # Examples
+    /// ```no_run
+    /// # use rumqttc::{Client, QoS};
+    /// # fn run(client: Client) -> Result<(), rumqttc::ClientError> {
+    /// client.disconnect()?;
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn disconnect(&self) -> Result<(), ClientError> {
         let request = Request::Disconnect(Disconnect);
         self.0.tx.send_blocking(untracked(request))
@@ -519,6 +546,26 @@ impl Connection {
     }
 
     /// A blocking iterator over events; it ends when the event loop finishes.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
+    ///
+    /// # fn main() -> Result<(), rumqttc::ClientError> {
+    /// let options = MqttOptions::new("sync-poller", ("127.0.0.1", 1883));
+    /// let (client, mut connection) = Client::builder(options).capacity(10).build();
+    /// client.subscribe("hello/#", QoS::AtMostOnce)?;
+    /// for notification in connection.iter() {
+    ///     match notification {
+    ///         Ok(Event::Incoming(Packet::Publish(publish))) => println!("{publish:?}"),
+    ///         Ok(_) => {}
+    ///         // The next iteration reconnects.
+    ///         Err(error) => eprintln!("{error}"),
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     #[must_use = "iterating the connection is what drives it"]
     pub const fn iter(&mut self) -> Iter<'_> {
         Iter { connection: self }

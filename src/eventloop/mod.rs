@@ -194,6 +194,31 @@ impl EventLoop {
     /// request. Bytes read stay buffered, unwritten bytes stay queued for the next call, and a
     /// request is taken from its channel only when it is handled, synchronously. A connection
     /// attempt dropped midway is simply started again.
+    ///
+    /// # Examples
+    /// ```no_run
+    /// use rumqttc::{AsyncClient, ConnectionError, Event, MqttOptions, Packet};
+    ///
+    /// # async fn run() {
+    /// let options = MqttOptions::new("poller", ("127.0.0.1", 1883));
+    /// let (_client, mut eventloop) = AsyncClient::builder(options).build();
+    /// loop {
+    ///     match eventloop.poll().await {
+    ///         Ok(Event::Incoming(Packet::Publish(publish))) => {
+    ///             println!("{} bytes on {:?}", publish.payload.len(), publish.topic);
+    ///         }
+    ///         Ok(_) => {}
+    ///         // Every client was dropped, or a disconnect completed.
+    ///         Err(ConnectionError::RequestsDone) => break,
+    ///         // The connection is gone; the next poll reconnects.
+    ///         Err(error) => {
+    ///             eprintln!("{error}");
+    ///             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+    ///         }
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub async fn poll(&mut self) -> Result<Event, ConnectionError> {
         let result = match self.phase {
             // Connected: `run` flushes before it hands out events.
