@@ -11,7 +11,7 @@ use std::error::Error;
 use rumqttc::tokio_rustls::rustls::pki_types::CertificateDer;
 use rumqttc::tokio_rustls::rustls::pki_types::pem::PemObject;
 use rumqttc::tokio_rustls::rustls::{ClientConfig, RootCertStore};
-use rumqttc::{AsyncClient, ConnectionError, MqttOptions, QoS, Transport};
+use rumqttc::{AsyncClient, ConnectionError, Event, MqttOptions, Packet, QoS, Transport};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -44,18 +44,16 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let (client, mut eventloop) = AsyncClient::builder(options).capacity(10).build();
     client.subscribe("hello/tls", QoS::AtLeastOnce).await?;
-    client
-        .publish("hello/tls", QoS::AtLeastOnce, false, "over tls")
-        .await?;
     loop {
         match eventloop.poll().await {
-            Ok(rumqttc::Event::Incoming(rumqttc::Packet::Publish(publish))) => {
-                println!(
-                    "{}: {:?}",
-                    String::from_utf8_lossy(&publish.topic),
-                    publish.payload
-                );
-                client.disconnect().await?;
+            // Publish once the subscription is in place, so the message comes back to us.
+            Ok(Event::Incoming(Packet::SubAck(_))) => {
+                client.try_publish("hello/tls", QoS::AtLeastOnce, false, "over tls")?;
+            }
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                let topic = String::from_utf8_lossy(&publish.topic);
+                println!("{topic}: {:?}", publish.payload);
+                client.try_disconnect()?;
             }
             Ok(event) => println!("{event:?}"),
             Err(ConnectionError::RequestsDone) => return Ok(()),
