@@ -88,7 +88,8 @@
 //! | `websocket` | `ws://` and `wss://` brokers |
 //! | `proxy` | HTTP CONNECT proxies |
 //! | `url` | `MqttOptions::parse_url` |
-//! | `full` | `use-rustls`, `use-native-tls`, `websocket`, `proxy` and `url` together |
+//! | `codec` | `mqttbytes::v4::Codec`, a tokio-util `Decoder`/`Encoder` of packets |
+//! | `full` | `use-rustls`, `use-native-tls`, `websocket`, `proxy`, `url` and `codec` together |
 #![cfg_attr(docsrs, feature(doc_cfg))]
 // Library code reports errors; tests may unwrap.
 #![cfg_attr(
