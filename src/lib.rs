@@ -110,6 +110,11 @@ compile_error!(
 
 pub mod mqttbytes;
 
+/// The README's code blocks, compiled as doctests so its snippets keep building.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
+
 pub use mqttbytes::v4;
 pub use mqttbytes::{
     ConnAck, Connect, ConnectAuth, ConnectReturnCode, Disconnect, Error, FixedHeader, LastWill,

@@ -314,8 +314,9 @@ fn codec_and_state_items_keep_their_0_33_1_shape() {
         SubscribeReasonCode::try_from(0x80).ok(),
         Some(SubscribeReasonCode::Failure)
     );
-    let state: MqttState = MqttStateBuilder::new(10).build();
+    let state: MqttState = MqttStateBuilder::new(10).manual_acks(true).build();
     assert_eq!(state.inflight(), 0);
+    assert_eq!(state.ack_mode, rumqttc::AckMode::Manual);
     assert_eq!(
         Request::from(rumqttc::Subscribe::new("a", QoS::AtMostOnce)),
         Request::Subscribe(rumqttc::Subscribe::new("a", QoS::AtMostOnce))

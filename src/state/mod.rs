@@ -152,6 +152,17 @@ impl MqttStateBuilder {
         self
     }
 
+    /// The 0.33.1 spelling of [`MqttStateBuilder::ack_mode`]: `true` is
+    /// [`AckMode::Manual`], `false` [`AckMode::Automatic`].
+    #[must_use]
+    pub const fn manual_acks(self, manual_acks: bool) -> Self {
+        self.ack_mode(if manual_acks {
+            AckMode::Manual
+        } else {
+            AckMode::Automatic
+        })
+    }
+
     /// The state with no exchange in flight.
     pub fn build(self) -> MqttState {
         MqttState {
