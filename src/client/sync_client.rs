@@ -173,6 +173,17 @@ impl Client {
     ///
     /// # Errors
     /// As [`AsyncClient::publish_tracked`].
+    ///
+    /// # Examples
+    /// The notice's `wait` blocks this thread (never the one iterating the connection):
+    /// ```no_run
+    /// # use rumqttc::{Client, QoS};
+    /// # fn run(client: Client) -> Result<(), Box<dyn std::error::Error>> {
+    /// let notice = client.publish_tracked("orders/42", QoS::AtLeastOnce, false, "paid")?;
+    /// println!("acknowledged: {:?}", notice.wait()?);
+    /// # Ok(())
+    /// # }
+    /// ```
     pub fn publish_tracked(
         &self,
         topic: impl Into<PublishTopic>,
