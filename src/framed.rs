@@ -1,14 +1,17 @@
 //! [`Network`]: the read buffer and decode loop that turns bytes into packets, and the write
-//! buffer that batches encoded packets until a flush. Knows nothing of `MqttState`.
+//! buffer that batches encoded packets until a flush, counting bytes and packets and
+//! logging each packet at `trace` (see `summary`). Knows nothing of `MqttState`.
 
 use std::io;
 
 use bytes::BytesMut;
+use log::trace;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::ConnectionError;
 use crate::mqttbytes::{Error as CodecError, Packet, Publish};
+use crate::summary::{PublishSummary, Summary};
 use crate::transport::Stream;
+use crate::{ConnectionError, Traffic};
 
 /// First read reservation: enough for a CONNACK or a few acks, so an idle connection
 /// holds a small buffer.
@@ -27,6 +30,7 @@ pub(crate) struct Network {
     read_chunk: usize,
     max_incoming_size: usize,
     max_outgoing_size: usize,
+    traffic: Traffic,
 }
 
 impl Network {
@@ -39,7 +43,13 @@ impl Network {
             read_chunk: MIN_READ_CHUNK_BYTES,
             max_incoming_size,
             max_outgoing_size,
+            traffic: Traffic::default(),
         }
+    }
+
+    /// Bytes and packets through this connection so far.
+    pub(crate) const fn traffic(&self) -> Traffic {
+        self.traffic
     }
 
     /// Reads the next packet, waiting for the network when no whole frame is buffered.
@@ -48,13 +58,15 @@ impl Network {
     pub(crate) async fn read(&mut self) -> Result<Packet, ConnectionError> {
         loop {
             let needed = match Packet::read(&mut self.read, self.max_incoming_size) {
-                Ok(packet) => return Ok(packet),
+                Ok(packet) => return Ok(self.received(packet)),
                 Err(CodecError::InsufficientBytes(needed)) => needed,
                 Err(error) => return Err(ConnectionError::Decode(error)),
             };
             self.read.reserve(needed.max(self.read_chunk));
             let spare = self.read.capacity() - self.read.len();
-            match self.stream.read_buf(&mut self.read).await? {
+            let filled = self.stream.read_buf(&mut self.read).await?;
+            self.traffic.bytes_in += filled as u64;
+            match filled {
                 0 => return Err(self.closed_error()),
                 filled if filled >= spare => {
                     self.read_chunk = (self.read_chunk * 2).min(MAX_READ_CHUNK_BYTES);
@@ -67,7 +79,7 @@ impl Network {
     /// Returns a packet that is already whole in the read buffer, without waiting.
     pub(crate) fn read_buffered(&mut self) -> Result<Option<Packet>, ConnectionError> {
         match Packet::read(&mut self.read, self.max_incoming_size) {
-            Ok(packet) => Ok(Some(packet)),
+            Ok(packet) => Ok(Some(self.received(packet))),
             Err(CodecError::InsufficientBytes(_)) => Ok(None),
             Err(error) => Err(ConnectionError::Decode(error)),
         }
@@ -75,9 +87,12 @@ impl Network {
 
     /// Encodes `packet` into the write buffer; nothing reaches the network until [`Self::flush`].
     pub(crate) fn write(&mut self, packet: &Packet) -> Result<usize, ConnectionError> {
-        packet
+        let size = packet
             .write(&mut self.write, self.max_outgoing_size)
-            .map_err(ConnectionError::Encode)
+            .map_err(ConnectionError::Encode)?;
+        trace!("out: {}", Summary(packet));
+        self.traffic.packets_out += 1;
+        Ok(size)
     }
 
     /// Encodes a publish the caller keeps (a stored QoS 1/2 publish), checked against the
@@ -89,9 +104,12 @@ impl Network {
             let error = CodecError::OutgoingPacketTooLarge { pkt_size, max };
             return Err(ConnectionError::Encode(error));
         }
-        publish
+        let size = publish
             .write(&mut self.write)
-            .map_err(ConnectionError::Encode)
+            .map_err(ConnectionError::Encode)?;
+        trace!("out: {}", PublishSummary(publish));
+        self.traffic.packets_out += 1;
+        Ok(size)
     }
 
     /// True when encoded bytes wait for a flush.
@@ -105,11 +123,19 @@ impl Network {
     /// flush continues where a cancelled one stopped.
     pub(crate) async fn flush(&mut self) -> io::Result<()> {
         while !self.write.is_empty() {
-            if self.stream.write_buf(&mut self.write).await? == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+            match self.stream.write_buf(&mut self.write).await? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                written => self.traffic.bytes_out += written as u64,
             }
         }
         self.stream.flush().await
+    }
+
+    /// Counts and traces a decoded packet.
+    fn received(&mut self, packet: Packet) -> Packet {
+        trace!("in: {}", Summary(&packet));
+        self.traffic.packets_in += 1;
+        packet
     }
 
     fn closed_error(&self) -> ConnectionError {

@@ -132,6 +132,7 @@ mod notice;
 mod options;
 mod request;
 mod state;
+mod summary;
 mod transport;
 
 pub use client::{
@@ -140,17 +141,17 @@ pub use client::{
     RecvTimeoutError, TryRecvError, ValidatedTopic,
 };
 pub use event::{Event, Incoming, Outgoing};
-pub use eventloop::{ConnectionError, EventLoop};
+pub use eventloop::{ConnectionError, ConnectionStatus, Diagnostics, EventLoop, Traffic};
 pub use notice::{
     NoticeFailureReason, PublishNotice, PublishNoticeError, PublishResult, SubscribeNotice,
     SubscribeNoticeError, UnsubscribeNotice, UnsubscribeNoticeError,
 };
 pub use options::{
-    AckMode, Broker, ConfigError, MqttOptions, MqttOptionsBuilder, NetworkOptions, OptionError,
-    SessionMode, Transport, is_mqtt_minimum_client_id,
+    AckMode, Backoff, Broker, ConfigError, MqttOptions, MqttOptionsBuilder, NetworkOptions,
+    OptionError, SessionMode, Transport, is_mqtt_minimum_client_id,
 };
 pub use request::{ManualAck, Request};
-pub use state::{MqttState, MqttStateBuilder, StateError};
+pub use state::{InflightCounts, MqttState, MqttStateBuilder, StateError};
 #[cfg(feature = "use-native-tls")]
 pub use tokio_native_tls;
 #[cfg(feature = "use-rustls-no-provider")]

@@ -7,6 +7,7 @@ mod builder;
 mod connect;
 mod error;
 mod network;
+mod reconnect;
 #[cfg(test)]
 mod tests;
 #[cfg(feature = "url")]
@@ -25,6 +26,8 @@ pub(crate) use connect::build_connect;
 pub use connect::is_mqtt_minimum_client_id;
 pub use error::{ConfigError, OptionError};
 pub use network::NetworkOptions;
+pub use reconnect::Backoff;
+pub(crate) use reconnect::CredentialsError;
 
 /// Keep-alive interval of new options.
 const DEFAULT_KEEP_ALIVE_SECS: u16 = 60;
@@ -79,6 +82,7 @@ pub struct MqttOptions {
     inflight: u16,
     ack_mode: AckMode,
     network: NetworkOptions,
+    reconnect: reconnect::Reconnect,
     #[cfg(feature = "proxy")]
     proxy: Option<crate::transport::Proxy>,
     #[cfg(feature = "websocket")]
@@ -91,7 +95,8 @@ impl MqttOptions {
     /// Defaults: keep-alive 60 s, clean session, no credentials and no will, 10 KiB
     /// incoming and outgoing packet limits, request channel capacity 10, request batch 0
     /// (one at a time), adaptive read batch (0), no pending throttle, 100 publishes in
-    /// flight, automatic acks and [`NetworkOptions::new`] (5 s connection timeout).
+    /// flight, automatic acks, [`NetworkOptions::new`] (5 s connection timeout), the
+    /// [`Backoff::default`] reconnect backoff, no fallback broker and no credentials provider.
     ///
     /// # Examples
     /// ```
@@ -127,6 +132,7 @@ impl MqttOptions {
             inflight: DEFAULT_INFLIGHT,
             ack_mode: AckMode::Automatic,
             network: NetworkOptions::new(),
+            reconnect: reconnect::Reconnect::default(),
             #[cfg(feature = "proxy")]
             proxy: None,
             #[cfg(feature = "websocket")]
@@ -456,8 +462,10 @@ impl MqttOptions {
     /// [`ConfigError::BrokerTransportMismatch`],
     /// [`ConfigError::PersistentSessionRequiresClientId`], [`ConfigError::Inflight`],
     /// [`ConfigError::MaxIncomingPacketSize`], [`ConfigError::MaxOutgoingPacketSize`],
-    /// [`ConfigError::ConnectionTimeout`]. Any keep-alive is valid (0 disables it).
-    pub const fn validate(&self) -> Result<(), ConfigError> {
+    /// [`ConfigError::ConnectionTimeout`], [`ConfigError::ReconnectBackoff`], and
+    /// [`ConfigError::BrokerTransportMismatch`] for a fallback broker. Any keep-alive is
+    /// valid (0 disables it).
+    pub fn validate(&self) -> Result<(), ConfigError> {
         if !self.broker.is_compatible(&self.transport) {
             return Err(ConfigError::BrokerTransportMismatch);
         }
@@ -476,7 +484,7 @@ impl MqttOptions {
         if self.network.connection_timeout() == 0 {
             return Err(ConfigError::ConnectionTimeout);
         }
-        Ok(())
+        self.reconnect.check(self)
     }
 }
 
@@ -500,6 +508,7 @@ impl fmt::Debug for MqttOptions {
             .field("inflight", &self.inflight)
             .field("ack_mode", &self.ack_mode)
             .field("network", &self.network)
+            .field("reconnect", &self.reconnect)
             .finish()
     }
 }

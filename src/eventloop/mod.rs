@@ -9,21 +9,26 @@ use std::time::Duration;
 
 use tokio::time::{self, Instant, Sleep};
 
+mod backoff;
+mod connect;
+mod diagnostics;
 mod lanes;
+mod lifecycle;
 mod session_control;
 
 use crate::framed::Network;
 use crate::keepalive::KeepAlive;
-use crate::mqttbytes::{self, ConnAck, ConnectReturnCode, Packet};
-use crate::options::build_connect;
+use crate::mqttbytes::{self, ConnectReturnCode, Packet};
+use crate::options::CredentialsError;
 use crate::request::Envelope;
 use crate::state::{MqttState, Outbound, StateError};
 use crate::{
     ConfigError, Event, MqttOptions, NetworkOptions, NoticeFailureReason, Outgoing, Request,
-    transport,
 };
+pub use diagnostics::{ConnectionStatus, Diagnostics, Traffic};
 use lanes::{Gate, Pending, next_request, try_next_request};
 pub(crate) use lanes::{RequestReceivers, RequestSenders, request_channels};
+use lifecycle::Lifecycle;
 
 /// Requests handled per flush when the options leave `max_request_batch` at 0.
 const DEFAULT_REQUEST_BATCH: usize = 64;
@@ -94,6 +99,9 @@ pub enum ConnectionError {
     #[cfg(feature = "proxy")]
     #[error(transparent)]
     Proxy(#[from] crate::ProxyError),
+    /// The credentials provider failed; the attempt counts as failed.
+    #[error("credentials provider failed")]
+    Credentials(#[source] CredentialsError),
     /// The options are invalid; fix them and build a new event loop.
     #[error("invalid options")]
     InvalidOptions(#[from] ConfigError),
@@ -104,6 +112,10 @@ pub enum ConnectionError {
 
 /// Where the loop is in its life.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "one per event loop; boxing the connection would add an indirection per packet"
+)]
 enum Phase {
     /// No connection: the next poll connects.
     Disconnected,
@@ -152,6 +164,7 @@ pub struct EventLoop {
     pending: VecDeque<Pending>,
     phase: Phase,
     shutdown: Shutdown,
+    lifecycle: Lifecycle,
 }
 
 impl EventLoop {
@@ -170,6 +183,7 @@ impl EventLoop {
         let state = MqttState::new(options.inflight(), options.ack_mode());
         Self {
             network_options: options.network_options(),
+            lifecycle: Lifecycle::new(&options),
             mqtt_options: options,
             state,
             requests,
@@ -193,7 +207,16 @@ impl EventLoop {
     /// Cancel safe: dropping the future (for example in `tokio::select!`) loses no packet and no
     /// request. Bytes read stay buffered, unwritten bytes stay queued for the next call, and a
     /// request is taken from its channel only when it is handled, synchronously. A connection
-    /// attempt dropped midway is simply started again.
+    /// attempt dropped midway is simply started again. A reconnect backoff wait dropped midway
+    /// keeps its deadline: the next call waits only for the rest.
+    ///
+    /// # Reconnect backoff
+    /// After a failed attempt (or a connection that ended before the backoff's
+    /// `reset_after`), the next call first waits the delay drawn by
+    /// [`MqttOptions::set_reconnect_backoff`], then connects; with fallback brokers, the
+    /// next broker is tried at once and the delay applies per round. The wait is shown by
+    /// [`EventLoop::diagnostics`] as [`ConnectionStatus::WaitingToReconnect`] and logged at
+    /// `info`.
     ///
     /// # Examples
     /// ```no_run
@@ -210,11 +233,8 @@ impl EventLoop {
     ///         Ok(_) => {}
     ///         // Every client was dropped, or a disconnect completed.
     ///         Err(ConnectionError::RequestsDone) => break,
-    ///         // The connection is gone; the next poll reconnects.
-    ///         Err(error) => {
-    ///             eprintln!("{error}");
-    ///             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-    ///         }
+    ///         // The connection is gone; the next poll reconnects after the backoff.
+    ///         Err(error) => eprintln!("{error}"),
     ///     }
     /// }
     /// # }
@@ -225,7 +245,7 @@ impl EventLoop {
             Phase::Connected { .. } => self.run().await,
             _ if !self.state.events.is_empty() => return self.next_event(),
             Phase::Finished => return Err(ConnectionError::RequestsDone),
-            Phase::Disconnected => self.connect().await,
+            Phase::Disconnected => self.reconnect().await,
         };
         if let Err(error) = &result {
             self.handle_error(error);
@@ -236,7 +256,7 @@ impl EventLoop {
     /// Drops the connection and queues unfinished work for replay on the next connection.
     pub fn clean(&mut self) {
         if matches!(self.phase, Phase::Connected { .. }) {
-            self.phase = Phase::Disconnected;
+            self.set_phase(Phase::Disconnected);
         }
         let replay = self.state.take_replay();
         for envelope in replay.into_iter().rev() {
@@ -271,49 +291,30 @@ impl EventLoop {
     fn handle_error(&mut self, error: &ConnectionError) {
         match error {
             ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout => self.finish(),
-            _ => self.clean(),
+            _ => {
+                let now = Instant::now();
+                self.lifecycle.handle_error(now, &self.mqtt_options, error);
+                self.clean();
+            }
+        }
+    }
+
+    /// Moves to `phase`, keeping the traffic count of a connection it leaves.
+    fn set_phase(&mut self, phase: Phase) {
+        if let Phase::Connected { network, .. } = std::mem::replace(&mut self.phase, phase) {
+            self.lifecycle.traffic = self.lifecycle.traffic.add(network.traffic());
         }
     }
 
     /// Ends the loop for good: drops the connection and every unprocessed request, whose
     /// notices then report that the event loop is gone.
     fn finish(&mut self) {
-        self.phase = Phase::Finished;
+        self.set_phase(Phase::Finished);
         self.pending.clear();
         self.requests.discard_queued();
         // Dropping the receivers makes every later client call fail as disconnected.
         self.requests = request_channels(Some(0)).1;
         self.own_senders = None;
-    }
-
-    async fn connect(&mut self) -> Result<Event, ConnectionError> {
-        self.mqtt_options.validate()?;
-        if self.requests.immediate.try_recv().is_some() {
-            self.finish();
-            return Err(ConnectionError::RequestsDone);
-        }
-        let timeout = Duration::from_secs(self.network_options.connection_timeout());
-        let handshake = handshake(&self.mqtt_options, &self.network_options);
-        let (network, connack) = time::timeout(timeout, handshake)
-            .await
-            .map_err(|_| ConnectionError::NetworkTimeout)??;
-        if self.mqtt_options.clean_session() && connack.session_present {
-            return Err(ConnectionError::SessionStateMismatch {
-                clean_session: true,
-                session_present: true,
-            });
-        }
-        if !connack.session_present {
-            self.forget_session();
-        }
-        let keepalive = KeepAlive::new(self.mqtt_options.keep_alive(), Instant::now());
-        let timer = Timer::new(Instant::now());
-        self.phase = Phase::Connected {
-            network,
-            keepalive,
-            timer,
-        };
-        Ok(Event::Incoming(Packet::ConnAck(connack)))
     }
 
     /// The broker has no session for us: work written on an earlier connection cannot resume.
@@ -616,28 +617,6 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
     match (a, b) {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
-    }
-}
-
-/// Opens the transport and exchanges CONNECT/CONNACK.
-async fn handshake(
-    options: &MqttOptions,
-    network_options: &NetworkOptions,
-) -> Result<(Network, ConnAck), ConnectionError> {
-    let stream = transport::connect(options, network_options).await?;
-    let mut network = Network::new(
-        stream,
-        options.max_incoming_packet_size(),
-        options.max_outgoing_packet_size(),
-    );
-    network.write(&Packet::Connect(build_connect(options)))?;
-    network.flush().await?;
-    match network.read().await? {
-        Packet::ConnAck(connack) if connack.code == ConnectReturnCode::Success => {
-            Ok((network, connack))
-        }
-        Packet::ConnAck(connack) => Err(ConnectionError::ConnectionRefused(connack.code)),
-        other => Err(ConnectionError::NotConnAck(Box::new(other))),
     }
 }
 

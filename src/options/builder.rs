@@ -11,7 +11,9 @@ use std::future::IntoFuture;
 #[cfg(feature = "websocket")]
 use async_tungstenite::tungstenite::http::Request as WsRequest;
 
-use super::{AckMode, Broker, ConfigError, MqttOptions, NetworkOptions, SessionMode, Transport};
+use super::{
+    AckMode, Backoff, Broker, ConfigError, MqttOptions, NetworkOptions, SessionMode, Transport,
+};
 use crate::mqttbytes::{ConnectAuth, LastWill};
 
 /// Builds [`MqttOptions`] by value, one option per call.
@@ -208,6 +210,30 @@ impl MqttOptionsBuilder {
         E: std::error::Error + Send + Sync + 'static,
     {
         self.options.set_fallible_request_modifier(modifier);
+        self
+    }
+
+    /// See [`MqttOptions::set_reconnect_backoff`].
+    pub fn reconnect_backoff(mut self, backoff: Option<Backoff>) -> Self {
+        self.options.set_reconnect_backoff(backoff);
+        self
+    }
+
+    /// See [`MqttOptions::add_fallback_broker`].
+    pub fn fallback_broker(mut self, broker: impl Into<Broker>) -> Self {
+        self.options.add_fallback_broker(broker);
+        self
+    }
+
+    /// See [`MqttOptions::set_credentials_provider`].
+    pub fn credentials_provider<F, O, E>(mut self, provider: F) -> Self
+    where
+        F: Fn() -> O + Send + Sync + 'static,
+        O: std::future::IntoFuture<Output = Result<ConnectAuth, E>>,
+        O::IntoFuture: Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.options.set_credentials_provider(provider);
         self
     }
 

@@ -33,6 +33,10 @@ pub enum ConfigError {
     /// The connection timeout is 0 s, so every connection attempt would time out at once.
     #[error("connection timeout is 0 s: set at least 1 s")]
     ConnectionTimeout,
+    /// The reconnect [`Backoff`](crate::Backoff) cannot work: its initial delay exceeds its
+    /// maximum, its maximum is a day or more, or its multiplier is below 1 or not finite.
+    #[error("invalid reconnect backoff: need initial <= max < 1 day and a finite multiplier >= 1")]
+    ReconnectBackoff,
 }
 
 /// Option text that could not be turned into options: a broker URL, or one of its query keys.

@@ -304,7 +304,11 @@ fn validate_reports_errors_in_the_documented_order() {
         .set_clean_session(false)
         .set_inflight(0)
         .set_max_packet_size(0, 0)
-        .set_connection_timeout(0);
+        .set_connection_timeout(0)
+        .set_reconnect_backoff(Some(Backoff::new(
+            Duration::from_secs(2),
+            Duration::from_secs(1),
+        )));
     let mut seen = Vec::new();
     while let Err(error) = options.validate() {
         seen.push(error.clone());
@@ -317,8 +321,9 @@ fn validate_reports_errors_in_the_documented_order() {
             ConfigError::MaxIncomingPacketSize => options.set_max_packet_size(1, 0),
             ConfigError::MaxOutgoingPacketSize => options.set_max_packet_size(1, 1),
             ConfigError::ConnectionTimeout => options.set_connection_timeout(1),
+            ConfigError::ReconnectBackoff => options.set_reconnect_backoff(None),
         };
-        assert!(seen.len() <= 6, "validate did not converge: {seen:?}");
+        assert!(seen.len() <= 7, "validate did not converge: {seen:?}");
     }
     assert_eq!(
         seen,
@@ -329,8 +334,65 @@ fn validate_reports_errors_in_the_documented_order() {
             ConfigError::MaxIncomingPacketSize,
             ConfigError::MaxOutgoingPacketSize,
             ConfigError::ConnectionTimeout,
+            ConfigError::ReconnectBackoff,
         ]
     );
+}
+
+#[test]
+fn validate_refuses_unusable_backoffs_and_fallback_brokers_of_another_kind() {
+    let secs = Duration::from_secs;
+    let refused = [
+        Backoff::new(secs(2), secs(1)),
+        Backoff::new(secs(1), secs(24 * 60 * 60)),
+        Backoff::default().with_multiplier(0.5),
+        Backoff::default().with_multiplier(f64::NAN),
+        Backoff::default().with_multiplier(f64::INFINITY),
+    ];
+    for backoff in refused {
+        let mut options = MqttOptions::new("c", "localhost");
+        options.set_reconnect_backoff(Some(backoff));
+        assert_eq!(
+            options.validate(),
+            Err(ConfigError::ReconnectBackoff),
+            "{backoff:?}"
+        );
+    }
+    let mut options = MqttOptions::new("c", "localhost");
+    options.set_reconnect_backoff(Some(Backoff::new(secs(1), secs(1)).with_multiplier(1.0)));
+    assert_eq!(options.validate(), Ok(()));
+    #[cfg(unix)]
+    {
+        options.add_fallback_broker(Broker::unix("/run/mqtt.sock"));
+        assert_eq!(
+            options.validate(),
+            Err(ConfigError::BrokerTransportMismatch)
+        );
+        options.clear_fallback_brokers();
+        assert_eq!(options.validate(), Ok(()));
+    }
+}
+
+#[test]
+fn default_options_back_off_and_builder_sets_the_reconnect_options() {
+    assert_eq!(
+        MqttOptions::new("c", "localhost").reconnect_backoff(),
+        Some(Backoff::default())
+    );
+    let backoff = Backoff::new(Duration::from_millis(5), Duration::from_secs(5));
+    let options = MqttOptions::builder("c", ("a", 1))
+        .reconnect_backoff(Some(backoff))
+        .fallback_broker(("b", 2))
+        .credentials_provider(|| async { Ok::<_, std::io::Error>(ConnectAuth::None) })
+        .build();
+    assert_eq!(options.reconnect_backoff(), Some(backoff));
+    let brokers: Vec<_> = options.brokers().filter_map(Broker::tcp_address).collect();
+    assert_eq!(brokers, [("a", 1), ("b", 2)]);
+    assert!(options.has_credentials_provider());
+    let options = MqttOptions::builder("c", "a")
+        .reconnect_backoff(None)
+        .build();
+    assert_eq!(options.reconnect_backoff(), None);
 }
 
 #[test]

@@ -176,6 +176,11 @@ impl InflightTable {
         self.entries.len()
     }
 
+    /// Every slot, in no particular order.
+    pub(crate) fn slots(&self) -> impl Iterator<Item = &Slot> {
+        self.entries.values().map(|entry| &entry.slot)
+    }
+
     /// Stores `slot` at `pkid` as the newest exchange, replacing a reservation; returns the
     /// stored slot.
     pub(crate) fn insert(&mut self, pkid: u16, slot: Slot) -> &Slot {

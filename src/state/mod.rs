@@ -2,6 +2,7 @@
 //! window, incoming QoS 2 dedupe, manual acks, the replay list and notice completion. It
 //! takes packets and requests and returns packets to write; it never does IO or reads a clock.
 
+mod census;
 mod incoming;
 mod inflight;
 mod pkid;
@@ -13,6 +14,8 @@ use std::collections::VecDeque;
 use incoming::{Delivery, IncomingState};
 use inflight::{FlushState, InflightTable, Slot, StoredPublish};
 use pkid::PkidAllocator;
+
+pub use census::InflightCounts;
 
 use crate::AckMode;
 use crate::event::{Event, Incoming, Outgoing};

@@ -19,7 +19,7 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::{ConnectionError, MqttOptions, NetworkOptions, Transport};
+use crate::{Broker, ConnectionError, MqttOptions, NetworkOptions, Transport};
 
 #[cfg(feature = "proxy")]
 pub use proxy::{Proxy, ProxyAuth, ProxyError, ProxyType};
@@ -62,12 +62,13 @@ pub(crate) enum Stream {
     Websocket(Box<websocket::WsStream>),
 }
 
-/// Opens the transport configured in `options` (no MQTT traffic yet).
+/// Opens the transport configured in `options` to `broker`, one of its brokers (no MQTT
+/// traffic yet).
 pub(crate) async fn connect(
     options: &MqttOptions,
+    broker: &Broker,
     network: &NetworkOptions,
 ) -> Result<Stream, ConnectionError> {
-    let broker = options.broker();
     let mismatch = || ConnectionError::BrokerTransportMismatch;
     match options.transport() {
         Transport::Tcp => {
@@ -92,7 +93,7 @@ pub(crate) async fn connect(
                 .websocket_address(DEFAULT_WS_PORT)
                 .ok_or_else(mismatch)?;
             let stream = base(options, host, port, network).await?;
-            upgrade(options, host, stream).await
+            upgrade(options, broker, host, stream).await
         }
         #[cfg(all(
             feature = "websocket",
@@ -105,7 +106,7 @@ pub(crate) async fn connect(
             let connector = config.connector()?;
             let stream = base(options, host, port, network).await?;
             let stream = connector.connect(host, stream).await?;
-            upgrade(options, host, stream).await
+            upgrade(options, broker, host, stream).await
         }
     }
 }
@@ -140,11 +141,11 @@ async fn base(
 #[cfg(feature = "websocket")]
 async fn upgrade(
     options: &MqttOptions,
+    broker: &Broker,
     host: &str,
     stream: Stream,
 ) -> Result<Stream, ConnectionError> {
-    let url = options
-        .broker()
+    let url = broker
         .websocket_url()
         .ok_or(ConnectionError::BrokerTransportMismatch)?;
     let modifier = options.request_modifier();

@@ -1,0 +1,89 @@
+//! Opening a connection: waiting out the reconnect backoff, choosing the broker, asking
+//! the credentials provider, then the transport and the CONNECT/CONNACK exchange.
+
+use std::time::Duration;
+
+use tokio::time::{self, Instant};
+
+use super::{EventLoop, Phase, Timer};
+use crate::framed::Network;
+use crate::keepalive::KeepAlive;
+use crate::mqttbytes::{ConnAck, ConnectReturnCode, Packet};
+use crate::options::build_connect;
+use crate::{Broker, ConnectionError, Event, MqttOptions, NetworkOptions, transport};
+
+impl EventLoop {
+    /// Waits until the reconnect deadline, then connects.
+    ///
+    /// Cancel safe: the deadline stays in the loop, so a dropped call neither skips nor
+    /// restarts the wait; it is cleared only once it has passed.
+    pub(super) async fn reconnect(&mut self) -> Result<Event, ConnectionError> {
+        if let Some(deadline) = self.lifecycle.reconnect_at {
+            time::sleep_until(deadline).await;
+            self.lifecycle.reconnect_at = None;
+        }
+        self.connect().await
+    }
+
+    async fn connect(&mut self) -> Result<Event, ConnectionError> {
+        self.mqtt_options.validate()?;
+        if self.requests.immediate.try_recv().is_some() {
+            self.finish();
+            return Err(ConnectionError::RequestsDone);
+        }
+        let broker = self.current_broker().clone();
+        self.lifecycle.handle_attempt(&self.mqtt_options, &broker);
+        let timeout = Duration::from_secs(self.network_options.connection_timeout());
+        let handshake = handshake(&self.mqtt_options, &self.network_options, &broker);
+        let (network, connack) = time::timeout(timeout, handshake)
+            .await
+            .map_err(|_| ConnectionError::NetworkTimeout)??;
+        if self.mqtt_options.clean_session() && connack.session_present {
+            return Err(ConnectionError::SessionStateMismatch {
+                clean_session: true,
+                session_present: true,
+            });
+        }
+        if !connack.session_present {
+            self.forget_session();
+        }
+        let now = Instant::now();
+        self.lifecycle.handle_connected(now, &broker, &connack);
+        self.phase = Phase::Connected {
+            network,
+            keepalive: KeepAlive::new(self.mqtt_options.keep_alive(), now),
+            timer: Timer::new(now),
+        };
+        Ok(Event::Incoming(Packet::ConnAck(connack)))
+    }
+}
+
+/// Asks for fresh credentials, opens the transport to `broker` and exchanges CONNECT/CONNACK.
+async fn handshake(
+    options: &MqttOptions,
+    network_options: &NetworkOptions,
+    broker: &Broker,
+) -> Result<(Network, ConnAck), ConnectionError> {
+    let mut connect = build_connect(options);
+    if let Some(provider) = options.credentials_provider() {
+        connect.auth = provider
+            .credentials()
+            .await
+            .map_err(ConnectionError::Credentials)?;
+    }
+    let stream = transport::connect(options, broker, network_options).await?;
+    let mut network = Network::new(
+        stream,
+        options.max_incoming_packet_size(),
+        options.max_outgoing_packet_size(),
+    );
+    network.write(&Packet::Connect(connect))?;
+    network.flush().await?;
+    match network.read().await? {
+        Packet::ConnAck(connack) if connack.code == ConnectReturnCode::Success => {
+            Ok((network, connack))
+        }
+        Packet::ConnAck(connack) => Err(ConnectionError::ConnectionRefused(connack.code)),
+        other => Err(ConnectionError::NotConnAck(Box::new(other))),
+    }
+}

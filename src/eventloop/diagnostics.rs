@@ -1,0 +1,154 @@
+//! [`EventLoop::diagnostics`]: a snapshot of the connection, its history and its traffic,
+//! built on demand from plain counters the loop keeps anyway. No locks, no hot-path cost.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::{EventLoop, Phase};
+use crate::{Broker, InflightCounts};
+
+/// Bytes and packets through the network, counted where they are read and written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Traffic {
+    /// Bytes read from the transport.
+    pub bytes_in: u64,
+    /// Bytes written to the transport.
+    pub bytes_out: u64,
+    /// Whole packets decoded.
+    pub packets_in: u64,
+    /// Packets encoded for sending (CONNECT included).
+    pub packets_out: u64,
+}
+
+impl Traffic {
+    /// The sum of two counts.
+    pub(super) const fn add(self, other: Self) -> Self {
+        Self {
+            bytes_in: self.bytes_in + other.bytes_in,
+            bytes_out: self.bytes_out + other.bytes_out,
+            packets_in: self.packets_in + other.packets_in,
+            packets_out: self.packets_out + other.packets_out,
+        }
+    }
+}
+
+/// Where the event loop is with its connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ConnectionStatus {
+    /// Not connected; the next poll connects at once.
+    Disconnected,
+    /// Not connected; the next poll waits until `until` (the reconnect backoff), then connects.
+    WaitingToReconnect {
+        /// When the next attempt starts.
+        until: Instant,
+    },
+    /// Connected since `since` (when the CONNACK arrived).
+    Connected {
+        /// When the connection was accepted.
+        since: Instant,
+    },
+    /// The loop has finished (disconnected for good, or every client dropped).
+    Finished,
+}
+
+/// A snapshot of an event loop: see [`EventLoop::diagnostics`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Diagnostics {
+    /// Connected, waiting to reconnect, disconnected or finished.
+    pub status: ConnectionStatus,
+    /// The broker in use, or the one the next attempt uses.
+    pub broker: Broker,
+    /// Index of `broker` in [`MqttOptions::brokers`](crate::MqttOptions::brokers).
+    pub broker_index: usize,
+    /// Connection attempts started (each CONNECT tried, whatever its outcome).
+    pub attempts: u64,
+    /// Connections the broker accepted.
+    pub connections: u64,
+    /// Accepted connections after the first.
+    pub reconnects: u64,
+    /// Consecutive rounds in which every broker failed (0 once a connection lasted).
+    pub failed_rounds: u32,
+    /// The backoff delay drawn after the last failed round, until a connection lasts.
+    pub backoff: Option<Duration>,
+    /// The last connection error and its causes, as text.
+    pub last_error: Option<String>,
+    /// Outgoing exchanges awaiting the broker, by kind.
+    pub inflight: InflightCounts,
+    /// Requests held by the loop for (re)transmission (replays and requests taken early).
+    pub pending_requests: usize,
+    /// Events queued for the next polls.
+    pub queued_events: usize,
+    /// Traffic of every connection so far, the current one included.
+    pub traffic: Traffic,
+}
+
+impl Diagnostics {
+    /// How long the current connection has been up (reads the clock); `None` when not
+    /// connected.
+    pub fn connected_for(&self) -> Option<Duration> {
+        match self.status {
+            ConnectionStatus::Connected { since } => Some(since.elapsed()),
+            _ => None,
+        }
+    }
+}
+
+impl EventLoop {
+    /// A snapshot of the connection: status, broker, attempts, backoff, work in flight,
+    /// last error and traffic.
+    ///
+    /// Cheap: it copies counters the loop keeps anyway, walks the in-flight table once and
+    /// clones the broker address; nothing on the packet path takes a lock or pays for it.
+    ///
+    /// # Examples
+    /// ```
+    /// use rumqttc::{ConnectionStatus, EventLoop, MqttOptions};
+    ///
+    /// let eventloop = EventLoop::new(MqttOptions::new("probe", ("localhost", 1883)), 10);
+    /// let diagnostics = eventloop.diagnostics();
+    /// assert_eq!(diagnostics.status, ConnectionStatus::Disconnected);
+    /// assert_eq!(diagnostics.broker.tcp_address(), Some(("localhost", 1883)));
+    /// assert_eq!((diagnostics.attempts, diagnostics.traffic.bytes_out), (0, 0));
+    /// ```
+    pub fn diagnostics(&self) -> Diagnostics {
+        let lifecycle = &self.lifecycle;
+        let (status, live) = match &self.phase {
+            Phase::Connected { network, .. } => {
+                let since = lifecycle.connected_since.unwrap_or_else(Instant::now);
+                (ConnectionStatus::Connected { since }, network.traffic())
+            }
+            Phase::Finished => (ConnectionStatus::Finished, Traffic::default()),
+            Phase::Disconnected => match lifecycle.reconnect_at {
+                Some(until) => (
+                    ConnectionStatus::WaitingToReconnect { until },
+                    Traffic::default(),
+                ),
+                None => (ConnectionStatus::Disconnected, Traffic::default()),
+            },
+        };
+        Diagnostics {
+            status,
+            broker: self.current_broker().clone(),
+            broker_index: lifecycle.schedule.current(),
+            attempts: lifecycle.attempts,
+            connections: lifecycle.connections,
+            reconnects: lifecycle.connections.saturating_sub(1),
+            failed_rounds: lifecycle.schedule.failed_rounds(),
+            backoff: lifecycle.schedule.delay(),
+            last_error: lifecycle.last_error.clone(),
+            inflight: self.state.inflight_counts(),
+            pending_requests: self.pending.len(),
+            queued_events: self.state.events.len(),
+            traffic: lifecycle.traffic.add(live),
+        }
+    }
+
+    /// The broker in use, or the one the next connection attempt uses.
+    pub fn current_broker(&self) -> &Broker {
+        self.lifecycle.broker(&self.mqtt_options)
+    }
+}
