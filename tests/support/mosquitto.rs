@@ -309,6 +309,29 @@ impl Mosquitto {
         }
     }
 
+    /// Sends SIGHUP (mosquitto reloads its config, password and ACL files) and waits
+    /// (real clock, bounded) until the log shows one more reload than before.
+    pub(crate) async fn reload(&self) {
+        const RELOADED: &str = "Reloading config";
+        let before = self.log().matches(RELOADED).count();
+        let status = Command::new("kill")
+            .args(["-HUP", &self.pid().to_string()])
+            .status();
+        assert!(
+            matches!(status, Ok(status) if status.success()),
+            "kill -HUP: {status:?}"
+        );
+        let deadline = tokio::time::Instant::now() + LOG_WAIT_TIMEOUT;
+        while self.log().matches(RELOADED).count() <= before {
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "mosquitto did not reload within {LOG_WAIT_TIMEOUT:?}; log:\n{}",
+                self.log()
+            );
+            tokio::time::sleep(PROBE_INTERVAL).await;
+        }
+    }
+
     fn log_path(&self) -> PathBuf {
         self.dir.path().join("mosquitto.log")
     }
@@ -383,7 +406,9 @@ impl Mosquitto {
         }
     }
 
-    fn stop(&mut self) {
+    /// Kills the broker (SIGKILL) and reaps it; [`Mosquitto::restart`] starts it again on
+    /// the same port.
+    pub(crate) fn stop(&mut self) {
         if let Some(mut child) = self.child.take() {
             kill_and_reap(&mut child);
         }
