@@ -10,6 +10,7 @@ use rumqttc::{AsyncClient, ConnectionError, MqttOptions, QoS};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
+    env_logger::init(); // RUST_LOG=rumqttc=debug shows the client's log records
     let address = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:1883".into());

@@ -15,6 +15,7 @@ use rumqttc::{AsyncClient, ConnectionError, Event, MqttOptions, Packet, QoS, Tra
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
+    env_logger::init(); // RUST_LOG=rumqttc=debug shows the client's log records
     let mut args = std::env::args().skip(1);
     let address = args.next().unwrap_or_else(|| "127.0.0.1:18883".into());
     let (host, port) = address.split_once(':').unwrap_or((&address, "8883"));

@@ -9,6 +9,7 @@ use std::thread;
 use rumqttc::{Client, ClientError, MqttOptions, QoS};
 
 fn main() -> Result<(), Box<dyn Error>> {
+    env_logger::init(); // RUST_LOG=rumqttc=debug shows the client's log records
     let address = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:1883".into());

@@ -11,6 +11,7 @@ use rumqttc::{AsyncClient, Broker, ConnectionError, MqttOptions, QoS};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
+    env_logger::init(); // RUST_LOG=rumqttc=debug shows the client's log records
     let url = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "ws://127.0.0.1:18080/mqtt".into());

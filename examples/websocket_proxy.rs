@@ -12,6 +12,7 @@ use rumqttc::{
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
+    env_logger::init(); // RUST_LOG=rumqttc=debug shows the client's log records
     let mut args = std::env::args().skip(1);
     let url = args
         .next()

@@ -21,10 +21,8 @@
 //!     match eventloop.poll().await {
 //!         Ok(Event::Incoming(Packet::Publish(publish))) => println!("{:?}", publish.payload),
 //!         Ok(_) => {}
-//!         Err(error) => {
-//!             eprintln!("connection error: {error}; polling again reconnects");
-//!             tokio::time::sleep(std::time::Duration::from_secs(1)).await;
-//!         }
+//!         // Polling again reconnects after the reconnect backoff: no sleep needed.
+//!         Err(error) => eprintln!("connection error: {error}"),
 //!     }
 //! }
 //! # }
@@ -66,7 +64,9 @@
 //! the next [`EventLoop::poll`] reconnects: unacknowledged QoS 1/2 publishes, PUBRELs and
 //! pending subscriptions are replayed when the broker resumes the session; when it does not,
 //! tracked requests fail with [`NoticeFailureReason::SessionReset`] and untracked ones are
-//! sent again. The library never sleeps between attempts: back off in your own loop.
+//! sent again. Between failed attempts `poll` waits a jittered exponential [`Backoff`]
+//! (fallback brokers are tried in turn, the backoff applied per round); see
+//! [`EventLoop::diagnostics`] for what the loop is doing.
 //! Requests wait in bounded channels; when the in-flight window is full the event loop
 //! stops taking publishes, so `publish().await` waits and `try_publish` reports a full
 //! channel. Do not await a bounded request from the task that drives `poll`.
@@ -76,6 +76,12 @@
 //! [`EventLoop::poll`] is cancel safe: dropping it inside `tokio::select!` loses no packet
 //! and no request. Received bytes stay buffered, unflushed bytes are written by the next
 //! call, and requests are taken from their channel only when they are handled.
+//!
+//! # Logging
+//!
+//! Records go through the `log` crate: attempts and CONNACKs at `debug`, connections and
+//! reconnect delays at `info`, failures with their causes at `warn`, each packet at `trace`
+//! as a summary without payload, password, topic or filter text (topics often carry ids).
 //!
 //! # Features
 //!
