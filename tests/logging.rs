@@ -1,4 +1,4 @@
-//! The `log` records of one connect, publish, connection loss and reconnect, captured by a
+//! The `log` records of one connect, publish, refused subscribe, connection loss and reconnect, captured by a
 //! test logger: every record in order, at its level, and never the password, the payload
 //! or the topic. One test per binary, since a process has one logger.
 
@@ -8,13 +8,14 @@ use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
-use rumqttc::{AsyncClient, Backoff, ConnectionError, Event, Packet, QoS};
-use support::packets::{connack_ok, puback, publish};
+use rumqttc::{AsyncClient, Backoff, ConnectionError, Event, Packet, QoS, SubscribeReasonCode};
+use support::packets::{connack_ok, puback, publish, suback};
 use support::scripted_broker::{TestBroker, client_options, poll_error, poll_event};
 
 const PASSWORD: &str = "hunter2-secret";
 const PAYLOAD: &str = "payload-secret";
 const TOPIC: &str = "topic-secret/17";
+const FILTER: &str = "filter-secret/#";
 
 /// Keeps every record of this crate.
 struct Capture(Mutex<Vec<(Level, String)>>);
@@ -69,6 +70,17 @@ async fn connect_publish_and_reconnect_log_each_step_without_secrets() {
         poll_event(&mut eventloop).await,
         Event::Incoming(Packet::PubAck(rumqttc::PubAck { pkid: 1 }))
     );
+    client
+        .subscribe(FILTER, QoS::AtLeastOnce)
+        .await
+        .expect("queued");
+    poll_event(&mut eventloop).await;
+    let Packet::Subscribe(subscribe) = conn.read_packet().await else {
+        panic!("expected SUBSCRIBE");
+    };
+    conn.send(&suback(subscribe.pkid, [SubscribeReasonCode::Failure]))
+        .await;
+    poll_event(&mut eventloop).await;
     drop(conn);
     let error = poll_error(&mut eventloop).await;
     assert!(
@@ -83,7 +95,7 @@ async fn connect_publish_and_reconnect_log_each_step_without_secrets() {
         .iter()
         .map(|(level, message)| format!("{level} {message}"))
         .collect();
-    for secret in [PASSWORD, PAYLOAD, TOPIC] {
+    for secret in [PASSWORD, PAYLOAD, TOPIC, FILTER] {
         assert!(
             text.iter().all(|line| !line.contains(secret)),
             "{secret:?} was logged: {text:#?}"
@@ -102,6 +114,15 @@ async fn connect_publish_and_reconnect_log_each_step_without_secrets() {
         "TRACE out: PUBLISH pkid=1 qos=1 retain=false dup=false topic_len=15 payload_len=14"
             .to_owned(),
         "TRACE in: PUBACK pkid=1".to_owned(),
+        format!("TRACE out: SUBSCRIBE pkid={} filters=1", subscribe.pkid),
+        format!(
+            "TRACE in: SUBACK pkid={} return_codes=[Failure]",
+            subscribe.pkid
+        ),
+        format!(
+            "WARN broker refused 1 of 1 subscription filter(s) (SUBACK pkid={})",
+            subscribe.pkid
+        ),
         format!("WARN connection to {broker} lost: broker closed the connection"),
         "<reconnect delay>".to_owned(),
     ]);

@@ -20,8 +20,8 @@ pub use census::InflightCounts;
 use crate::AckMode;
 use crate::event::{Event, Incoming, Outgoing};
 use crate::mqttbytes::{
-    self, Packet, PacketType, PubAck, PubComp, Publish, QoS, SubAck, Subscribe, UnsubAck,
-    Unsubscribe,
+    self, Packet, PacketType, PubAck, PubComp, Publish, QoS, SubAck, Subscribe,
+    SubscribeReasonCode, UnsubAck, Unsubscribe,
 };
 use crate::notice::{
     NoticeFailureReason, NoticeTx, PublishNoticeError, PublishNoticeTx, SubscribeNoticeTx,
@@ -319,6 +319,7 @@ impl MqttState {
             | Packet::SubAck(SubAck { pkid, .. })
             | Packet::UnsubAck(UnsubAck { pkid }) => {
                 self.outgoing.handle_ack(&packet, *pkid)?;
+                warn_refused_subscriptions(&packet);
                 (deliver, self.release_collision(*pkid))
             }
             Packet::PingResp => (deliver, None),
@@ -537,4 +538,22 @@ impl StateError {
 
 const fn unexpected_request(packet_type: PacketType) -> StateError {
     StateError::UnexpectedRequest(packet_type)
+}
+
+/// Logs a SUBACK that refused some of its filters (the event carries the details).
+fn warn_refused_subscriptions(packet: &Packet) {
+    if let Packet::SubAck(suback) = packet {
+        let codes = &suback.return_codes;
+        let refused = codes
+            .iter()
+            .filter(|code| matches!(code, SubscribeReasonCode::Failure))
+            .count();
+        if refused > 0 {
+            log::warn!(
+                "broker refused {refused} of {} subscription filter(s) (SUBACK pkid={})",
+                codes.len(),
+                suback.pkid
+            );
+        }
+    }
 }
