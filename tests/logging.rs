@@ -1,6 +1,6 @@
-//! The `log` records of one connect, publish, refused subscribe, connection loss and reconnect, captured by a
-//! test logger: every record in order, at its level, and never the password, the payload
-//! or the topic. One test per binary, since a process has one logger.
+//! The `log` records of one connect, publish, refused subscribe, connection loss and
+//! reconnect, captured by a test logger: every record in order, at its level, and never the
+//! password, the payload, the topic or the filter. One test per binary (one logger each).
 
 mod support;
 

@@ -317,3 +317,33 @@ async fn parsed_mqtt_url_pubsub_through_mosquitto_delivers_exact_payloads() {
     };
     assert_roundtrip(parse(&url("url-sub")), parse(&url("url-pub")), "url/mqtt").await;
 }
+
+#[test]
+fn reconnect_keys_set_turn_off_and_resize_the_backoff() {
+    let off = parse("mqtt://h?client_id=c&reconnect_backoff=false");
+    assert_eq!(off.reconnect_backoff(), None);
+    let on = parse("mqtt://h?client_id=c&reconnect_backoff=false&reconnect_backoff=true");
+    assert_eq!(on.reconnect_backoff(), Some(rumqttc::Backoff::default()));
+    let sized =
+        parse("mqtt://h?client_id=c&reconnect_initial_delay_ms=250&reconnect_max_delay_ms=60000");
+    assert_eq!(
+        sized.reconnect_backoff(),
+        Some(rumqttc::Backoff::new(
+            Duration::from_millis(250),
+            Duration::from_secs(60)
+        ))
+    );
+    let cases = [
+        ("reconnect_backoff=yes", OptionError::ReconnectBackoff),
+        ("reconnect_initial_delay_ms=-1", OptionError::ReconnectDelay),
+        ("reconnect_max_delay_ms=1s", OptionError::ReconnectDelay),
+        (
+            "reconnect_initial_delay_ms=5000&reconnect_max_delay_ms=10",
+            OptionError::Config(ConfigError::ReconnectBackoff),
+        ),
+    ];
+    for (query, expected) in cases {
+        let url = format!("mqtt://h?client_id=c&{query}");
+        assert_eq!(MqttOptions::parse_url(&url).err(), Some(expected), "{url}");
+    }
+}

@@ -103,6 +103,12 @@ pub enum OptionError {
     /// `inflight_num` is not a count from 1 to 65535.
     #[error("invalid inflight_num: expected 1 to 65535")]
     Inflight,
+    /// `reconnect_backoff` is not `true` or `false`.
+    #[error("invalid reconnect_backoff: expected true or false")]
+    ReconnectBackoff,
+    /// `reconnect_initial_delay_ms` or `reconnect_max_delay_ms` is not a number of milliseconds.
+    #[error("invalid reconnect delay: expected a number of milliseconds")]
+    ReconnectDelay,
     /// The parsed options do not work together.
     #[error(transparent)]
     Config(#[from] ConfigError),

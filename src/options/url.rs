@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use url::{Host, Url};
 
-use super::{Broker, MqttOptions, OptionError, Transport};
+use super::{Backoff, Broker, MqttOptions, OptionError, Transport};
 
 /// The port of `mqtt://` and `tcp://` URLs without one (IANA "mqtt").
 const DEFAULT_MQTT_PORT: u16 = 1883;
@@ -26,7 +26,9 @@ impl MqttOptions {
     /// Query keys: `client_id` (required, may be empty), `keep_alive_secs`, `clean_session`
     /// (`true`/`false`), `max_incoming_packet_size_bytes`, `max_outgoing_packet_size_bytes`,
     /// `request_channel_capacity_num`, `max_request_batch_num`, `read_batch_size_num`,
-    /// `pending_throttle_usecs` and `inflight_num`; the last one given wins. User info gives
+    /// `pending_throttle_usecs`, `inflight_num`, `reconnect_backoff` (`true`/`false`), and
+    /// `reconnect_initial_delay_ms` / `reconnect_max_delay_ms` (each turns the backoff on);
+    /// the last one given wins. User info gives
     /// the credentials (percent-decoded). The WebSocket request URL keeps the path but not
     /// the query or user info, which are all consumed as options.
     ///
@@ -237,6 +239,23 @@ fn apply(options: &mut MqttOptions, key: &str, value: &str) -> Result<(), Option
             OptionError::PendingThrottle,
         )?)),
         "inflight_num" => options.set_inflight(parse(value, OptionError::Inflight)?),
+        "reconnect_backoff" => {
+            let on: bool = parse(value, OptionError::ReconnectBackoff)?;
+            let backoff = options.reconnect_backoff().unwrap_or_default();
+            options.set_reconnect_backoff(on.then_some(backoff))
+        }
+        "reconnect_initial_delay_ms" | "reconnect_max_delay_ms" => {
+            let millis = parse(value, OptionError::ReconnectDelay)?;
+            let backoff = options.reconnect_backoff().unwrap_or_default();
+            let (initial, max) = match key {
+                "reconnect_initial_delay_ms" => (Duration::from_millis(millis), backoff.max()),
+                _ => (backoff.initial(), Duration::from_millis(millis)),
+            };
+            let resized = Backoff::new(initial, max)
+                .with_multiplier(backoff.multiplier())
+                .with_reset_after(backoff.reset_after());
+            options.set_reconnect_backoff(Some(resized))
+        }
         _ => return Err(OptionError::Unknown(key.to_owned())),
     };
     Ok(())
