@@ -1,12 +1,10 @@
 //! [`MqttOptionsBuilder`]: the consuming, chainable form of the [`MqttOptions`] setters.
 //! Every method forwards to the setter of the same name; validation stays in `validate`.
 
+use std::future::IntoFuture;
 use std::time::Duration;
 
 use bytes::Bytes;
-
-#[cfg(feature = "websocket")]
-use std::future::IntoFuture;
 
 #[cfg(feature = "websocket")]
 use async_tungstenite::tungstenite::http::Request as WsRequest;
@@ -229,7 +227,7 @@ impl MqttOptionsBuilder {
     pub fn credentials_provider<F, O, E>(mut self, provider: F) -> Self
     where
         F: Fn() -> O + Send + Sync + 'static,
-        O: std::future::IntoFuture<Output = Result<ConnectAuth, E>>,
+        O: IntoFuture<Output = Result<ConnectAuth, E>>,
         O::IntoFuture: Send + 'static,
         E: std::error::Error + Send + Sync + 'static,
     {
