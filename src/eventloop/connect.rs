@@ -48,7 +48,9 @@ impl EventLoop {
             self.forget_session();
         }
         let now = Instant::now();
-        self.lifecycle.handle_connected(now, &broker, &connack);
+        let replay = self.pending.iter().filter(|item| item.replay).count();
+        self.lifecycle
+            .handle_connected(now, &broker, &connack, replay);
         self.phase = Phase::Connected {
             network,
             keepalive: KeepAlive::new(self.mqtt_options.keep_alive(), now),

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{EventLoop, Phase};
+use super::{EventLoop, Phase, Shutdown};
 use crate::{Broker, InflightCounts};
 
 /// Bytes and packets through the network, counted where they are read and written.
@@ -80,6 +80,13 @@ pub struct Diagnostics {
     pub inflight: InflightCounts,
     /// Requests held by the loop for (re)transmission (replays and requests taken early).
     pub pending_requests: usize,
+    /// Publishes queued in the client channel, not yet taken by the loop (may race with the
+    /// clients).
+    pub queued_publishes: usize,
+    /// Subscribes, unsubscribes, acks and disconnects queued in the client channels.
+    pub queued_control: usize,
+    /// A graceful disconnect is finishing accepted work.
+    pub disconnecting: bool,
     /// Events queued for the next polls.
     pub queued_events: usize,
     /// Traffic of every connection so far, the current one included.
@@ -142,6 +149,9 @@ impl EventLoop {
             last_error: lifecycle.last_error.clone(),
             inflight: self.state.inflight_counts(),
             pending_requests: self.pending.len(),
+            queued_publishes: self.requests.publish.len(),
+            queued_control: self.requests.control.len() + self.requests.immediate.len(),
+            disconnecting: matches!(self.shutdown, Shutdown::Draining { .. }),
             queued_events: self.state.events.len(),
             traffic: lifecycle.traffic.add(live),
         }

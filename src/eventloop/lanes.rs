@@ -104,6 +104,11 @@ impl Lane {
     pub(super) fn is_done(&self) -> bool {
         self.receiver.is_disconnected() && self.receiver.is_empty()
     }
+
+    /// Requests queued in the lane (may race with the clients).
+    pub(super) fn len(&self) -> usize {
+        self.receiver.len()
+    }
 }
 
 /// Creates the three lanes: publish and control bounded by `capacity` (`None` = unbounded).

@@ -65,8 +65,14 @@ impl Lifecycle {
         );
     }
 
-    /// `broker` accepted the connection at `now`.
-    pub(super) fn handle_connected(&mut self, now: Instant, broker: &Broker, connack: &ConnAck) {
+    /// `broker` accepted the connection at `now`; `replay` requests of the session resume.
+    pub(super) fn handle_connected(
+        &mut self,
+        now: Instant,
+        broker: &Broker,
+        connack: &ConnAck,
+        replay: usize,
+    ) {
         debug!(
             "CONNACK from {}: {:?}, session present: {}",
             BrokerName(broker),
@@ -81,6 +87,9 @@ impl Lifecycle {
             BrokerName(broker),
             connack.session_present
         );
+        if replay > 0 {
+            info!("resuming the session: replaying {replay} request(s)");
+        }
     }
 
     /// The attempt failed, or the connection ended, at `now`; schedules the next attempt
