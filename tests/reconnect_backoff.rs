@@ -278,3 +278,19 @@ async fn credentials_provider_is_asked_once_per_attempt_and_its_error_fails_the_
     );
     assert_eq!(calls.load(Ordering::SeqCst), 3);
 }
+
+#[tokio::test(start_paused = true)]
+async fn disconnect_now_ends_the_reconnect_wait_at_once() {
+    let broker = TestBroker::bind().await;
+    let backoff = Backoff::new(10_000 * MS, 10_000 * MS);
+    let (client, mut eventloop) =
+        rumqttc::AsyncClient::builder(options(&broker, Some(backoff))).build();
+    let failed_at = refused_attempt(&mut eventloop, &broker).await;
+    assert!(waiting_until(&eventloop) > failed_at);
+    client.disconnect_now().await.expect("queued");
+    let error = poll_error(&mut eventloop).await;
+    assert!(matches!(error, ConnectionError::RequestsDone), "{error:?}");
+    assert_eq!(Instant::now(), failed_at);
+    assert_eq!(eventloop.diagnostics().status, ConnectionStatus::Finished);
+    assert_eq!(eventloop.diagnostics().attempts, 1);
+}

@@ -17,19 +17,28 @@ impl EventLoop {
     ///
     /// Cancel safe: the deadline stays in the loop, so a dropped call neither skips nor
     /// restarts the wait; it is cleared only once it has passed.
+    /// A `disconnect_now` ends the wait (and the loop) at once.
     pub(super) async fn reconnect(&mut self) -> Result<Event, ConnectionError> {
         if let Some(deadline) = self.lifecycle.reconnect_at {
-            time::sleep_until(deadline).await;
+            tokio::select! {
+                () = time::sleep_until(deadline) => {}
+                Some(_) = self.requests.immediate.recv() => return self.finish_requested(),
+            }
             self.lifecycle.reconnect_at = None;
         }
         self.connect().await
     }
 
+    /// `disconnect_now` while disconnected: nothing to send, the loop ends.
+    fn finish_requested(&mut self) -> Result<Event, ConnectionError> {
+        self.finish();
+        Err(ConnectionError::RequestsDone)
+    }
+
     async fn connect(&mut self) -> Result<Event, ConnectionError> {
         self.mqtt_options.validate()?;
         if self.requests.immediate.try_recv().is_some() {
-            self.finish();
-            return Err(ConnectionError::RequestsDone);
+            return self.finish_requested();
         }
         let broker = self.current_broker().clone();
         self.lifecycle.handle_attempt(&self.mqtt_options, &broker);
