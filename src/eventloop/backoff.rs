@@ -41,7 +41,11 @@ impl Schedule {
     }
 
     /// Takes the backoff and broker count in force now (the options may have changed).
+    ///
+    /// Called before every attempt, so a connection dropped without an error (by
+    /// `EventLoop::clean`) is forgotten rather than judged at the next failure.
     pub(super) fn configure(&mut self, backoff: Option<Backoff>, brokers: usize) {
+        self.connected_since = None;
         self.backoff = backoff;
         self.brokers = brokers.max(1);
         if self.current >= self.brokers {

@@ -57,6 +57,8 @@ impl Lifecycle {
     pub(super) fn handle_attempt(&mut self, options: &MqttOptions, broker: &Broker) {
         self.schedule
             .configure(options.reconnect_backoff(), options.brokers().count());
+        // A connection dropped by `EventLoop::clean` ended without an error to count.
+        self.connected_since = None;
         self.attempts += 1;
         debug!(
             "connecting to {} (attempt {})",
