@@ -75,7 +75,8 @@
 //!
 //! [`EventLoop::poll`] is cancel safe: dropping it inside `tokio::select!` loses no packet
 //! and no request. Received bytes stay buffered, unflushed bytes are written by the next
-//! call, and requests are taken from their channel only when they are handled.
+//! call, and requests are taken from their channel only when they are handled. A reconnect
+//! backoff keeps its deadline: the next call waits only for what is left of it.
 //!
 //! # Logging
 //!
