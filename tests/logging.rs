@@ -123,7 +123,7 @@ async fn connect_publish_and_reconnect_log_each_step_without_secrets() {
             "WARN broker refused 1 of 1 subscription filter(s) (SUBACK pkid={})",
             subscribe.pkid
         ),
-        format!("WARN connection to {broker} lost: broker closed the connection"),
+        format!("WARN connection to {broker} lost: broker closed the connection (0 request(s) unfinished)"),
         "<reconnect delay>".to_owned(),
     ]);
     expected.extend(

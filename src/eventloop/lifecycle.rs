@@ -94,18 +94,21 @@ impl Lifecycle {
         }
     }
 
-    /// The attempt failed, or the connection ended, at `now`; schedules the next attempt
-    /// and logs the wait, if any.
+    /// The attempt failed, or the connection ended, at `now` with `unfinished` requests
+    /// (in flight or waiting) to resume; schedules the next attempt and logs the wait.
     pub(super) fn handle_error(
         &mut self,
         now: Instant,
         options: &MqttOptions,
         error: &ConnectionError,
+        unfinished: usize,
     ) {
         let broker = BrokerName(self.broker(options));
         let cause = chain(error);
         match self.connected_since.take() {
-            Some(_) => warn!("connection to {broker} lost: {cause}"),
+            Some(_) => {
+                warn!("connection to {broker} lost: {cause} ({unfinished} request(s) unfinished)")
+            }
             None => warn!("connection to {broker} failed: {cause}"),
         }
         self.last_error = Some(cause);

@@ -293,7 +293,9 @@ impl EventLoop {
             ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout => self.finish(),
             _ => {
                 let now = Instant::now();
-                self.lifecycle.handle_error(now, &self.mqtt_options, error);
+                let unfinished = self.state.packet_ids_in_use() + self.pending.len();
+                self.lifecycle
+                    .handle_error(now, &self.mqtt_options, error, unfinished);
                 self.clean();
             }
         }
