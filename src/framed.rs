@@ -65,7 +65,7 @@ impl Network {
             self.read.reserve(needed.max(self.read_chunk));
             let spare = self.read.capacity() - self.read.len();
             let filled = self.stream.read_buf(&mut self.read).await?;
-            self.traffic.bytes_in += filled as u64;
+            self.traffic.bytes_in = self.traffic.bytes_in.saturating_add(filled as u64);
             match filled {
                 0 => return Err(self.closed_error()),
                 filled if filled >= spare => {
@@ -91,7 +91,7 @@ impl Network {
             .write(&mut self.write, self.max_outgoing_size)
             .map_err(ConnectionError::Encode)?;
         trace!("out: {}", Summary(packet));
-        self.traffic.packets_out += 1;
+        self.traffic.packets_out = self.traffic.packets_out.saturating_add(1);
         Ok(size)
     }
 
@@ -108,7 +108,7 @@ impl Network {
             .write(&mut self.write)
             .map_err(ConnectionError::Encode)?;
         trace!("out: {}", PublishSummary(publish));
-        self.traffic.packets_out += 1;
+        self.traffic.packets_out = self.traffic.packets_out.saturating_add(1);
         Ok(size)
     }
 
@@ -125,7 +125,9 @@ impl Network {
         while !self.write.is_empty() {
             match self.stream.write_buf(&mut self.write).await? {
                 0 => return Err(io::ErrorKind::WriteZero.into()),
-                written => self.traffic.bytes_out += written as u64,
+                written => {
+                    self.traffic.bytes_out = self.traffic.bytes_out.saturating_add(written as u64);
+                }
             }
         }
         self.stream.flush().await
@@ -134,7 +136,7 @@ impl Network {
     /// Counts and traces a decoded packet.
     fn received(&mut self, packet: Packet) -> Packet {
         trace!("in: {}", Summary(&packet));
-        self.traffic.packets_in += 1;
+        self.traffic.packets_in = self.traffic.packets_in.saturating_add(1);
         packet
     }
 

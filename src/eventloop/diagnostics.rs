@@ -23,13 +23,13 @@ pub struct Traffic {
 }
 
 impl Traffic {
-    /// The sum of two counts.
+    /// The sum of two counts (saturating, never panicking).
     pub(super) const fn add(self, other: Self) -> Self {
         Self {
-            bytes_in: self.bytes_in + other.bytes_in,
-            bytes_out: self.bytes_out + other.bytes_out,
-            packets_in: self.packets_in + other.packets_in,
-            packets_out: self.packets_out + other.packets_out,
+            bytes_in: self.bytes_in.saturating_add(other.bytes_in),
+            bytes_out: self.bytes_out.saturating_add(other.bytes_out),
+            packets_in: self.packets_in.saturating_add(other.packets_in),
+            packets_out: self.packets_out.saturating_add(other.packets_out),
         }
     }
 }

@@ -59,7 +59,7 @@ impl Lifecycle {
             .configure(options.reconnect_backoff(), options.brokers().count());
         // A connection dropped by `EventLoop::clean` ended without an error to count.
         self.connected_since = None;
-        self.attempts += 1;
+        self.attempts = self.attempts.saturating_add(1);
         debug!(
             "connecting to {} (attempt {})",
             BrokerName(broker),
@@ -81,7 +81,7 @@ impl Lifecycle {
             connack.code,
             connack.session_present
         );
-        self.connections += 1;
+        self.connections = self.connections.saturating_add(1);
         self.connected_since = Some(now);
         self.schedule.handle_connected(now);
         info!(
