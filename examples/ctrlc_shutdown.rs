@@ -13,6 +13,7 @@ use tokio::{signal, time};
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
+    env_logger::init(); // RUST_LOG=rumqttc=debug shows the client's log records
     let mut args = std::env::args().skip(1);
     let address = args.next().unwrap_or_else(|| "127.0.0.1:1883".into());
     let (host, port) = address.split_once(':').unwrap_or((&address, "1883"));
