@@ -6,7 +6,8 @@ use std::time::Instant;
 
 use bytes::BytesMut;
 
-use crate::measure::{median, thread_allocations};
+use crate::measure::median;
+use crate::meter::thread_allocations;
 use crate::scenario::{Figures, Impl};
 use crate::wire::PublishTemplate;
 

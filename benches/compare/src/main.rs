@@ -9,39 +9,76 @@ mod broker;
 mod client;
 mod codec;
 mod measure;
+mod meter;
 mod raw;
 mod report;
 mod scenario;
+mod sink;
+mod targets;
 mod wire;
 
 use std::io::Read;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use scenario::{Figures, Impl};
+use client::Wire;
+use scenario::{End, Figures, Impl, Rt, Target};
 
 #[global_allocator]
-static ALLOCATOR: measure::CountingAlloc = measure::CountingAlloc;
+static ALLOCATOR: meter::CountingAlloc = meter::CountingAlloc;
 
 /// Longest a child may run before it is killed and its run counted as failed.
 const CHILD_LIMIT: Duration = Duration::from_secs(180);
+/// Environment variable that hands the sink's CA certificate (PEM) to a TLS child.
+const CA_ENV: &str = "COMPARE_SINK_CA";
+/// How long the parent waits for the sink to see a finished publisher's connection close.
+const SINK_CLOSE_WAIT: Duration = Duration::from_secs(10);
+
+/// How a sink scenario's client reaches the sink.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Via {
+    /// Plain TCP.
+    Tcp,
+    /// TLS (rustls).
+    Tls,
+    /// WebSocket.
+    Ws,
+}
 
 /// What a scenario does, with its counts.
 #[derive(Clone, Copy)]
 pub enum Kind {
-    /// One publisher to one raw subscriber.
+    /// One publisher through the broker to one raw subscriber.
     Throughput { size: usize, qos: u8, count: u64 },
+    /// One publisher to the acking sink (client-bound).
+    Sink {
+        size: usize,
+        qos: u8,
+        count: u64,
+        via: Via,
+    },
     /// QoS 1 request/response.
     PingPong { warmup: u64, rounds: u64 },
     /// One raw publisher to many receivers.
     FanOut { subscribers: usize, count: u64 },
-    /// Many idle connections.
-    Idle { warmup: usize, count: usize },
+    /// Many idle connections, to the broker or to the sink.
+    Idle {
+        warmup: usize,
+        count: usize,
+        sink: bool,
+    },
     /// Codec encode/decode.
     Codec,
 }
 
-/// A named scenario and the implementations it runs.
+impl Kind {
+    /// Whether the scenario talks to the sink rather than to mosquitto.
+    fn uses_sink(self) -> bool {
+        matches!(self, Self::Sink { .. } | Self::Idle { sink: true, .. })
+    }
+}
+
+/// A named scenario and the implementations and runtimes it runs.
 pub struct Scenario {
     /// Unique name (also the command-line selector).
     pub name: &'static str,
@@ -51,10 +88,15 @@ pub struct Scenario {
     pub kind: Kind,
     /// Implementations compared.
     pub impls: &'static [Impl],
+    /// Runtimes the clients run on (the raw socket runs once, with the first).
+    pub runtimes: &'static [Rt],
 }
 
+const CLIENTS: &[Impl] = &[Impl::Raw, Impl::Ours, Impl::Reference, Impl::Bytebeam];
 const NETWORK: &[Impl] = &[Impl::Raw, Impl::Ours, Impl::Reference];
+const SECURE: &[Impl] = &[Impl::Ours, Impl::Reference];
 const CODEC: &[Impl] = &[Impl::Raw, Impl::Ours, Impl::Reference, Impl::Bytebeam];
+const BOTH: &[Rt] = &[Rt::Current, Rt::Multi];
 
 /// Every scenario; `divisor` scales the message counts down (`--quick`).
 pub fn scenarios(divisor: u64) -> Vec<Scenario> {
@@ -67,7 +109,31 @@ pub fn scenarios(divisor: u64) -> Vec<Scenario> {
             qos,
             count: n(count),
         },
+        impls: CLIENTS,
+        runtimes: BOTH,
+    };
+    let sink = |name, size, qos, count, via| Scenario {
+        name,
+        group: "sink",
+        kind: Kind::Sink {
+            size,
+            qos,
+            count: n(count),
+            via,
+        },
+        impls: if via == Via::Tcp { CLIENTS } else { SECURE },
+        runtimes: BOTH,
+    };
+    let idle = |name, count, sink| Scenario {
+        name,
+        group: "idle",
+        kind: Kind::Idle {
+            warmup: 10,
+            count,
+            sink,
+        },
         impls: NETWORK,
+        runtimes: BOTH,
     };
     vec![
         tp("throughput-64B-qos0", 64, 0, 300_000),
@@ -76,6 +142,14 @@ pub fn scenarios(divisor: u64) -> Vec<Scenario> {
         tp("throughput-1KiB-qos0", 1024, 0, 150_000),
         tp("throughput-1KiB-qos1", 1024, 1, 100_000),
         tp("throughput-1KiB-qos2", 1024, 2, 50_000),
+        sink("sink-64B-qos0", 64, 0, 1_000_000, Via::Tcp),
+        sink("sink-64B-qos1", 64, 1, 300_000, Via::Tcp),
+        sink("sink-64B-qos2", 64, 2, 150_000, Via::Tcp),
+        sink("sink-1KiB-qos0", 1024, 0, 500_000, Via::Tcp),
+        sink("sink-1KiB-qos1", 1024, 1, 200_000, Via::Tcp),
+        sink("sink-1KiB-qos2", 1024, 2, 100_000, Via::Tcp),
+        sink("sink-64B-qos1-tls", 64, 1, 300_000, Via::Tls),
+        sink("sink-64B-qos1-ws", 64, 1, 300_000, Via::Ws),
         Scenario {
             name: "pingpong-qos1-64B",
             group: "pingpong",
@@ -83,7 +157,8 @@ pub fn scenarios(divisor: u64) -> Vec<Scenario> {
                 warmup: n(500),
                 rounds: n(5_000),
             },
-            impls: NETWORK,
+            impls: CLIENTS,
+            runtimes: BOTH,
         },
         Scenario {
             name: "fanout-10-qos1-64B",
@@ -93,29 +168,24 @@ pub fn scenarios(divisor: u64) -> Vec<Scenario> {
                 count: n(20_000),
             },
             impls: NETWORK,
+            runtimes: BOTH,
         },
-        Scenario {
-            name: "idle-2000",
-            group: "idle",
-            kind: Kind::Idle {
-                warmup: 10,
-                count: 2_000,
-            },
-            impls: NETWORK,
-        },
+        idle("idle-2000", 2_000, false),
+        idle("idle-10000-sink", 10_000, true),
         Scenario {
             name: "codec-publish-64B",
             group: "codec",
             kind: Kind::Codec,
             impls: CODEC,
+            runtimes: &[Rt::Current],
         },
     ]
 }
 
 fn usage() -> ! {
     eprintln!(
-        "usage: rumqttc-compare [all | throughput | pingpong | fanout | idle | codec | SCENARIO]... \
-         [--runs N] [--quick]\n\
+        "usage: rumqttc-compare [all | throughput | sink | pingpong | fanout | idle | codec | SCENARIO]... \
+         [--runs N] [--quick] [--runtime current|multi|both]\n\
          scenarios: {}",
         scenarios(1)
             .iter()
@@ -126,14 +196,18 @@ fn usage() -> ! {
     std::process::exit(1)
 }
 
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if args.first().map(String::as_str) == Some("child") {
-        child(&args[1..]);
-        return;
-    }
+/// What the command line asked for.
+struct Options {
+    runs: usize,
+    divisor: u64,
+    runtimes: Vec<Rt>,
+    chosen: Vec<Scenario>,
+}
+
+fn options(args: &[String]) -> Options {
     let mut runs = 3usize;
     let mut divisor = 1u64;
+    let mut runtimes = BOTH.to_vec();
     let mut selectors = Vec::new();
     let mut iter = args.iter();
     while let Some(arg) = iter.next() {
@@ -145,12 +219,16 @@ fn main() {
                     .unwrap_or_else(|| usage())
             }
             "--quick" => divisor = 10,
+            "--runtime" => {
+                runtimes = match iter.next().map(String::as_str) {
+                    Some("both") => BOTH.to_vec(),
+                    Some(name) => vec![Rt::parse(name).unwrap_or_else(|| usage())],
+                    None => usage(),
+                }
+            }
             "-h" | "--help" => usage(),
             other => selectors.push(other.to_owned()),
         }
-    }
-    if selectors.is_empty() {
-        usage();
     }
     let chosen: Vec<Scenario> = scenarios(divisor)
         .into_iter()
@@ -163,41 +241,94 @@ fn main() {
     if chosen.is_empty() {
         usage();
     }
+    Options {
+        runs,
+        divisor,
+        runtimes,
+        chosen,
+    }
+}
+
+/// The (runtime, implementation) children of one scenario in one run, rotated so no
+/// implementation always goes first. The raw socket has no runtime: it runs once, and
+/// its figures stand beside both runtimes' rows.
+fn children(scenario: &Scenario, runtimes: &[Rt], run: usize) -> Vec<(Rt, Impl)> {
+    let mut list = Vec::new();
+    for &rt in scenario.runtimes.iter().filter(|rt| runtimes.contains(rt)) {
+        let count = scenario.impls.len();
+        for k in 0..count {
+            let which = scenario.impls[(k + run) % count];
+            let raw_done = list.iter().any(|&(_, i)| i == Impl::Raw);
+            if which != Impl::Raw || !raw_done {
+                list.push((rt, which));
+            }
+        }
+    }
+    list
+}
+
+/// The servers the children talk to.
+struct Servers {
+    broker: broker::Broker,
+    sink: Option<sink::Sink>,
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.first().map(String::as_str) == Some("child") {
+        child(&args[1..]);
+        return;
+    }
+    let Options {
+        runs,
+        divisor,
+        runtimes,
+        chosen,
+    } = options(&args);
     measure::raise_fd_limit();
-    let broker = broker::Broker::start().unwrap_or_else(|e| {
+    let exit = |e: String| -> ! {
         eprintln!("{e}");
         std::process::exit(1)
-    });
+    };
+    let broker = broker::Broker::start().unwrap_or_else(|e| exit(e));
     eprintln!(
         "mosquitto pid {} on 127.0.0.1:{}",
         broker.pid(),
         broker.port
     );
+    let sink = chosen
+        .iter()
+        .any(|s| s.kind.uses_sink())
+        .then(|| sink::Sink::start().unwrap_or_else(|e| exit(e)));
+    if let Some(sink) = &sink {
+        eprintln!(
+            "sink on 127.0.0.1: tcp {}, tls {}, ws {}",
+            sink.tcp, sink.tls, sink.ws
+        );
+    }
+    let servers = Servers { broker, sink };
     let mut results = report::Results::new(runs);
     for run in 0..runs {
         for scenario in &chosen {
-            let count = scenario.impls.len();
-            for k in 0..count {
-                // Rotate the order each run so no implementation always goes first.
-                let which = scenario.impls[(k + run) % count];
+            for (rt, which) in children(scenario, &runtimes, run) {
                 let figures = if matches!(scenario.kind, Kind::Codec) {
                     let each = (0..CODEC_PROCESSES)
-                        .map(|_| run_child(&broker, scenario, which, divisor))
+                        .map(|_| run_child(&servers, scenario, rt, which, divisor))
                         .collect();
                     median_figures(each)
                 } else {
-                    run_child(&broker, scenario, which, divisor)
+                    run_child(&servers, scenario, rt, which, divisor)
                 };
-                results.record(scenario.name, which, run, figures);
+                results.record(scenario.name, rt, which, run, figures);
             }
         }
     }
-    let log = broker.log();
+    let log = servers.broker.log();
     if !log.trim().is_empty() {
         eprintln!("mosquitto log:\n{log}");
     }
-    drop(broker);
-    print!("{}", report::render(&chosen, &results, runs, divisor));
+    drop(servers);
+    print!("{}", report::render(&chosen, &runtimes, &results, runs, divisor));
 }
 
 /// Processes per codec figure in each run. A nanosecond loop's speed depends on where the
@@ -226,43 +357,59 @@ fn median_figures(each: Vec<Option<Figures>>) -> Option<Figures> {
     )
 }
 
-/// Runs one child and parses its `RESULT` line; `None` when it failed.
-fn run_child(
-    broker: &broker::Broker,
-    scenario: &Scenario,
-    which: Impl,
-    divisor: u64,
-) -> Option<Figures> {
-    let exe = std::env::current_exe().ok()?;
-    let cpu_before = broker.cpu_secs();
-    let started = Instant::now();
-    let mut child = Command::new(exe)
-        .args(["child", scenario.name, which.name()])
-        .arg(broker.port.to_string())
-        .arg(divisor.to_string())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .ok()?;
+/// The port a scenario's child connects to.
+fn port_for(servers: &Servers, kind: Kind) -> u16 {
+    match (kind, &servers.sink) {
+        (Kind::Sink { via: Via::Tls, .. }, Some(sink)) => sink.tls,
+        (Kind::Sink { via: Via::Ws, .. }, Some(sink)) => sink.ws,
+        (Kind::Sink { .. } | Kind::Idle { sink: true, .. }, Some(sink)) => sink.tcp,
+        _ => servers.broker.port,
+    }
+}
+
+/// Waits for a child, killing it after [`CHILD_LIMIT`]; false when it did not end well.
+fn wait_child(child: &mut std::process::Child, started: Instant, what: &str) -> bool {
     loop {
         match child.try_wait() {
-            Ok(Some(_)) => break,
+            Ok(Some(status)) => return status.success(),
             Ok(None) if started.elapsed() > CHILD_LIMIT => {
                 let _ = child.kill();
                 let _ = child.wait();
-                eprintln!(
-                    "{} {}: killed after {:?}",
-                    scenario.name,
-                    which.name(),
-                    CHILD_LIMIT
-                );
-                return None;
+                eprintln!("{what}: killed after {CHILD_LIMIT:?}");
+                return false;
             }
             Ok(None) => std::thread::sleep(Duration::from_millis(20)),
-            Err(_) => return None,
+            Err(_) => return false,
         }
     }
-    let broker_cpu = broker.cpu_secs() - cpu_before;
+}
+
+/// Runs one child and parses its `RESULT` line; `None` when it failed.
+fn run_child(
+    servers: &Servers,
+    scenario: &Scenario,
+    rt: Rt,
+    which: Impl,
+    divisor: u64,
+) -> Option<Figures> {
+    let what = format!("{} {} {}", scenario.name, rt.name(), which.name());
+    let exe = std::env::current_exe().ok()?;
+    let broker_cpu = servers.broker.cpu_secs();
+    let sink_cpu = meter::named_threads_cpu("sink");
+    let started = Instant::now();
+    let mut command = Command::new(exe);
+    command
+        .args(["child", scenario.name, rt.name(), which.name()])
+        .arg(port_for(servers, scenario.kind).to_string())
+        .arg(divisor.to_string())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    if let Some(sink) = &servers.sink {
+        command.env(CA_ENV, &sink.ca_pem);
+    }
+    let mut child = command.spawn().ok()?;
+    let ok = wait_child(&mut child, started, &what);
+    let broker_cpu = servers.broker.cpu_secs() - broker_cpu;
     let mut out = String::new();
     child.stdout.take()?.read_to_string(&mut out).ok()?;
     let line = out.lines().find_map(|l| l.strip_prefix("RESULT "))?;
@@ -271,20 +418,31 @@ fn run_child(
         .filter_map(|kv| kv.split_once('='))
         .filter_map(|(k, v)| Some((report::intern(k)?, v.parse().ok()?)))
         .collect();
+    if let (Kind::Sink { count, .. }, Some(sink)) = (scenario.kind, &servers.sink) {
+        let tally = sink.take(&format!("pub-{}", child.id()), SINK_CLOSE_WAIT);
+        report::push_tally(&mut figures, tally.as_ref(), count);
+    }
+    let sink_cpu = meter::named_threads_cpu("sink").saturating_sub(sink_cpu);
     if let Some(&(_, elapsed)) = figures.iter().find(|(k, _)| *k == "elapsed_s")
         && elapsed > 0.0
     {
-        figures.push(("broker_cpu_load", broker_cpu / elapsed));
+        let load = if scenario.kind.uses_sink() {
+            ("sink_cpu_load", sink_cpu.as_secs_f64() / elapsed)
+        } else {
+            ("broker_cpu_load", broker_cpu / elapsed)
+        };
+        figures.push(load);
     }
-    eprintln!("{} {}: {}", scenario.name, which.name(), line);
+    eprintln!("{what}: {line}{}", if ok { "" } else { " (child failed)" });
     Some(figures)
 }
 
-/// Child process entry: `child SCENARIO IMPL PORT DIVISOR`.
+/// Child process entry: `child SCENARIO RUNTIME IMPL PORT DIVISOR`.
 fn child(args: &[String]) {
-    let [name, which, port, divisor] = args else {
-        scenario::fail("child needs SCENARIO IMPL PORT DIVISOR");
+    let [name, rt, which, port, divisor] = args else {
+        scenario::fail("child needs SCENARIO RUNTIME IMPL PORT DIVISOR");
     };
+    let rt = Rt::parse(rt).unwrap_or_else(|| scenario::fail("unknown runtime"));
     let which = Impl::parse(which).unwrap_or_else(|| scenario::fail("unknown implementation"));
     let port: u16 = port.parse().unwrap_or_else(|_| scenario::fail("bad port"));
     let divisor: u64 = divisor
@@ -294,13 +452,30 @@ fn child(args: &[String]) {
     let Some(found) = all.iter().find(|s| s.name == name.as_str()) else {
         scenario::fail("unknown scenario");
     };
+    let wire = match found.kind {
+        Kind::Sink { via: Via::Tls, .. } => Wire::Tls {
+            ca: std::env::var(CA_ENV)
+                .unwrap_or_else(|_| scenario::fail("no sink CA"))
+                .into_bytes(),
+        },
+        Kind::Sink { via: Via::Ws, .. } => Wire::Ws,
+        _ => Wire::Tcp,
+    };
+    let target = Target { port, wire };
     let figures = match found.kind {
         Kind::Throughput { size, qos, count } => {
-            scenario::throughput(which, port, size, qos, count)
+            scenario::throughput(which, rt, &target, size, qos, count, End::Receiver)
         }
-        Kind::PingPong { warmup, rounds } => scenario::ping_pong(which, port, warmup, rounds),
-        Kind::FanOut { subscribers, count } => scenario::fan_out(which, port, subscribers, count),
-        Kind::Idle { warmup, count } => scenario::idle(which, port, warmup, count),
+        Kind::Sink {
+            size, qos, count, ..
+        } => scenario::throughput(which, rt, &target, size, qos, count, End::Disconnect),
+        Kind::PingPong { warmup, rounds } => {
+            scenario::ping_pong(which, rt, &target, warmup, rounds)
+        }
+        Kind::FanOut { subscribers, count } => {
+            scenario::fan_out(which, rt, &target, subscribers, count)
+        }
+        Kind::Idle { warmup, count, .. } => scenario::idle(which, rt, &target, warmup, count),
         Kind::Codec => codec::codec(which),
     };
     let line: Vec<String> = figures.iter().map(|(k, v)| format!("{k}={v}")).collect();

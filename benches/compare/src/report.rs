@@ -1,11 +1,13 @@
-//! Collects child figures per (scenario, implementation, run) and renders the markdown
-//! report: machine, per-scenario medians with same-run ratios, and the issue's targets.
+//! Collects child figures per (scenario, runtime, implementation, run) and renders the
+//! markdown report: machine, per-scenario medians with same-run ratios; the targets are in
+//! `targets.rs`.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
 
 use crate::measure::median;
-use crate::scenario::{Figures, Impl};
+use crate::scenario::{Figures, Impl, Rt};
+use crate::sink::Tally;
 use crate::{Kind, Scenario};
 
 /// Every figure name a child may report (so parsed names can be `&'static str`).
@@ -31,6 +33,13 @@ const KEYS: &[&str] = &[
     "decode_allocs",
     "encode_allocs",
     "broker_cpu_load",
+    "sink_cpu_load",
+    "switches_per_msg",
+    "cpu_us_per_round",
+    "switches_per_round",
+    "allocs_per_round",
+    "switches_per_delivery",
+    "allocs_per_delivery",
 ];
 
 /// The static name for a figure key, if known.
@@ -38,10 +47,29 @@ pub fn intern(key: &str) -> Option<&'static str> {
     KEYS.iter().copied().find(|k| *k == key)
 }
 
-/// Figures of every run, by scenario and implementation.
+/// Adds what the sink counted for one publisher: rate (first to last arrival) and checks
+/// against the `count` sent; a missing tally counts everything as lost.
+pub fn push_tally(figures: &mut Figures, tally: Option<&Tally>, count: u64) {
+    let Some(tally) = tally else {
+        figures.push(("lost", count as f64));
+        return;
+    };
+    let span = match (tally.first, tally.last) {
+        (Some(first), Some(last)) => (last - first).as_secs_f64(),
+        _ => 0.0,
+    };
+    figures.push(("msg_per_s", tally.unique as f64 / span.max(1e-9)));
+    figures.push(("lost", count.saturating_sub(tally.unique) as f64));
+    figures.push(("duplicates", tally.duplicates as f64));
+    figures.push(("out_of_order", tally.out_of_order as f64));
+    figures.push(("foreign", tally.foreign as f64));
+}
+
+/// Figures of every run, by scenario, runtime and implementation. The raw socket has no
+/// runtime: its figures are stored under [`Rt::Current`] and read for both.
 pub struct Results {
     runs: usize,
-    by_key: HashMap<(&'static str, Impl), Vec<Option<Figures>>>,
+    by_key: HashMap<(&'static str, Rt, Impl), Vec<Option<Figures>>>,
 }
 
 impl Results {
@@ -57,38 +85,48 @@ impl Results {
     pub fn record(
         &mut self,
         scenario: &'static str,
+        rt: Rt,
         which: Impl,
         run: usize,
         figures: Option<Figures>,
     ) {
         let slot = self
             .by_key
-            .entry((scenario, which))
+            .entry((scenario, rt, which))
             .or_insert_with(|| vec![None; self.runs]);
         if let Some(cell) = slot.get_mut(run) {
             *cell = figures;
         }
     }
 
-    fn value(&self, scenario: &str, which: Impl, run: usize, metric: &str) -> Option<f64> {
+    /// One figure of one run.
+    pub fn value(
+        &self,
+        scenario: &str,
+        rt: Rt,
+        which: Impl,
+        run: usize,
+        metric: &str,
+    ) -> Option<f64> {
+        let rt = if which == Impl::Raw { Rt::Current } else { rt };
         let figures = self
             .by_key
-            .get(&(intern_scenario(scenario)?, which))?
+            .get(&(intern_scenario(scenario)?, rt, which))?
             .get(run)?
             .as_ref()?;
         figures.iter().find(|(k, _)| *k == metric).map(|(_, v)| *v)
     }
 
     /// Median over runs of one figure.
-    fn median(&self, scenario: &str, which: Impl, metric: &str) -> f64 {
+    pub fn median(&self, scenario: &str, rt: Rt, which: Impl, metric: &str) -> f64 {
         let values: Vec<f64> = (0..self.runs)
-            .filter_map(|run| self.value(scenario, which, run, metric))
+            .filter_map(|run| self.value(scenario, rt, which, run, metric))
             .collect();
         median(&values)
     }
 
     /// Median over runs of the same-run ratio `f(run)`.
-    fn median_ratio(&self, f: impl Fn(usize) -> Option<f64>) -> f64 {
+    pub fn median_ratio(&self, f: impl Fn(usize) -> Option<f64>) -> f64 {
         let values: Vec<f64> = (0..self.runs)
             .filter_map(f)
             .filter(|v| v.is_finite())
@@ -97,22 +135,22 @@ impl Results {
     }
 
     /// Median over runs of `num` / `den` for one figure.
-    fn ratio(&self, scenario: &str, metric: &str, num: Impl, den: Impl) -> f64 {
+    pub fn ratio(&self, scenario: &str, rt: Rt, metric: &str, num: Impl, den: Impl) -> f64 {
         self.median_ratio(|run| {
-            let den = self.value(scenario, den, run, metric)?;
+            let den = self.value(scenario, rt, den, run, metric)?;
             // A ratio to (nearly) nothing, like allocations against the raw socket, says nothing.
-            (den.abs() > 1e-3).then_some(self.value(scenario, num, run, metric)? / den)
+            (den.abs() > 1e-3).then_some(self.value(scenario, rt, num, run, metric)? / den)
         })
     }
 
-    fn fault_cell(&self, scenario: &str, which: Impl) -> String {
+    fn fault_cell(&self, scenario: &str, rt: Rt, which: Impl) -> String {
         let sum = |metric| -> f64 {
             (0..self.runs)
-                .filter_map(|run| self.value(scenario, which, run, metric))
+                .filter_map(|run| self.value(scenario, rt, which, run, metric))
                 .sum()
         };
         let failed = (0..self.runs)
-            .filter(|&run| self.value(scenario, which, run, "elapsed_s").is_none())
+            .filter(|&run| self.value(scenario, rt, which, run, "elapsed_s").is_none())
             .count();
         let mut cell = format!(
             "{}/{}/{}",
@@ -134,7 +172,7 @@ fn intern_scenario(name: &str) -> Option<&'static str> {
         .find(|n| *n == name)
 }
 
-fn number(v: f64) -> String {
+pub fn number(v: f64) -> String {
     if v.is_nan() {
         return "–".to_owned();
     }
@@ -159,16 +197,27 @@ fn rows(kind: Kind) -> &'static [(&'static str, &'static str)] {
         Kind::Throughput { .. } => &[
             ("msg_per_s", "msg/s"),
             ("cpu_us_per_msg", "publisher CPU µs/msg"),
+            ("switches_per_msg", "publisher context switches/msg"),
             ("allocs_per_msg", "publisher allocations/msg"),
             ("broker_cpu_load", "broker CPU (cores)"),
+        ],
+        Kind::Sink { .. } => &[
+            ("msg_per_s", "msg/s (at the sink)"),
+            ("cpu_us_per_msg", "publisher CPU µs/msg"),
+            ("switches_per_msg", "publisher context switches/msg"),
+            ("allocs_per_msg", "publisher allocations/msg"),
+            ("sink_cpu_load", "sink CPU (cores)"),
         ],
         Kind::PingPong { .. } => &[
             ("p50_us", "round trip p50 µs"),
             ("p99_us", "round trip p99 µs"),
+            ("cpu_us_per_round", "process CPU µs/round trip"),
+            ("switches_per_round", "process context switches/round trip"),
         ],
         Kind::FanOut { .. } => &[
             ("deliveries_per_s", "deliveries/s (all receivers)"),
             ("cpu_us_per_delivery", "receiver CPU µs/delivery"),
+            ("switches_per_delivery", "receiver context switches/delivery"),
             ("broker_cpu_load", "broker CPU (cores)"),
         ],
         Kind::Idle { .. } => &[
@@ -221,12 +270,19 @@ fn machine() -> String {
 }
 
 /// The whole markdown report.
-pub fn render(chosen: &[Scenario], results: &Results, runs: usize, divisor: u64) -> String {
+pub fn render(
+    chosen: &[Scenario],
+    runtimes: &[Rt],
+    results: &Results,
+    runs: usize,
+    divisor: u64,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "## Machine\n\n{}", machine());
     let _ = writeln!(
         out,
-        "Medians of {runs} runs{}; every ratio is the median of per-run ratios (same run, same broker).\n",
+        "Medians of {runs} runs{}; every ratio is the median of per-run ratios (same run, same \
+         broker or sink). The raw socket has no runtime: its figures stand in both rows.\n",
         if divisor > 1 {
             " (QUICK: counts divided by 10)"
         } else {
@@ -235,164 +291,72 @@ pub fn render(chosen: &[Scenario], results: &Results, runs: usize, divisor: u64)
     );
     let _ = writeln!(
         out,
-        "| scenario | figure | raw | ours | reference | bytebeam 0.25 | ours/raw | ours/reference |"
+        "| scenario | runtime | figure | raw | ours | reference | bytebeam 0.25 | ours/raw | ours/reference | ours/bytebeam |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---|---:|---:|---:|---:|---:|---:|---:|");
     for scenario in chosen {
-        let has = |i: Impl| scenario.impls.contains(&i);
-        let cell = |i: Impl, metric| {
+        for &rt in scenario.runtimes.iter().filter(|rt| runtimes.contains(rt)) {
+            scenario_rows(&mut out, scenario, rt, results);
+        }
+    }
+    out.push_str(&crate::targets::render(results));
+    out
+}
+
+fn scenario_rows(out: &mut String, scenario: &Scenario, rt: Rt, results: &Results) {
+    let has = |i: Impl| scenario.impls.contains(&i);
+    let cell = |i: Impl, metric| {
+        if has(i) {
+            number(results.median(scenario.name, rt, i, metric))
+        } else {
+            "–".to_owned()
+        }
+    };
+    let ratio = |metric, den: Impl| {
+        if has(den) {
+            times(results.ratio(scenario.name, rt, metric, Impl::Ours, den))
+        } else {
+            "–".to_owned()
+        }
+    };
+    let runtime = if matches!(scenario.kind, Kind::Codec) {
+        "–"
+    } else {
+        rt.name()
+    };
+    for (metric, label) in rows(scenario.kind) {
+        let _ = writeln!(
+            out,
+            "| {} | {runtime} | {label} | {} | {} | {} | {} | {} | {} | {} |",
+            scenario.name,
+            cell(Impl::Raw, metric),
+            cell(Impl::Ours, metric),
+            cell(Impl::Reference, metric),
+            cell(Impl::Bytebeam, metric),
+            ratio(metric, Impl::Raw),
+            ratio(metric, Impl::Reference),
+            ratio(metric, Impl::Bytebeam),
+        );
+    }
+    if matches!(
+        scenario.kind,
+        Kind::Throughput { .. } | Kind::Sink { .. } | Kind::FanOut { .. }
+    ) {
+        let faults = |i: Impl| {
             if has(i) {
-                number(results.median(scenario.name, i, metric))
+                results.fault_cell(scenario.name, rt, i)
             } else {
                 "–".to_owned()
             }
         };
-        for (metric, label) in rows(scenario.kind) {
-            let _ = writeln!(
-                out,
-                "| {} | {label} | {} | {} | {} | {} | {} | {} |",
-                scenario.name,
-                cell(Impl::Raw, metric),
-                cell(Impl::Ours, metric),
-                cell(Impl::Reference, metric),
-                cell(Impl::Bytebeam, metric),
-                times(results.ratio(scenario.name, metric, Impl::Ours, Impl::Raw)),
-                times(results.ratio(scenario.name, metric, Impl::Ours, Impl::Reference)),
-            );
-        }
-        if matches!(scenario.kind, Kind::Throughput { .. } | Kind::FanOut { .. }) {
-            let _ = writeln!(
-                out,
-                "| {} | lost/duplicated/out of order (sum of runs) | {} | {} | {} | – | | |",
-                scenario.name,
-                results.fault_cell(scenario.name, Impl::Raw),
-                results.fault_cell(scenario.name, Impl::Ours),
-                results.fault_cell(scenario.name, Impl::Reference),
-            );
-        }
-    }
-    out.push_str(&targets(results));
-    out
-}
-
-struct Target {
-    what: &'static str,
-    value: f64,
-    limit: f64,
-    at_least: bool,
-}
-
-fn targets(r: &Results) -> String {
-    use Impl::{Bytebeam, Ours, Raw, Reference};
-    let q0 = "throughput-64B-qos0";
-    let q1 = "throughput-64B-qos1";
-    let q2 = "throughput-64B-qos2";
-    let pp = "pingpong-qos1-64B";
-    let idle = "idle-2000";
-    let codec = "codec-publish-64B";
-    let encode_vs_best = r.median_ratio(|run| {
-        let ours = r.value(codec, Ours, run, "encode_ns")?;
-        let best = r.value(codec, Reference, run, "encode_ns")?.min(r.value(
-            codec,
-            Bytebeam,
-            run,
-            "encode_ns",
-        )?);
-        Some(ours / best)
-    });
-    let list = [
-        Target {
-            what: "QoS 0 64 B throughput, ours/raw",
-            value: r.ratio(q0, "msg_per_s", Ours, Raw),
-            limit: 0.98,
-            at_least: true,
-        },
-        Target {
-            what: "QoS 0 64 B CPU/msg, ours/reference",
-            value: r.ratio(q0, "cpu_us_per_msg", Ours, Reference),
-            limit: 0.3,
-            at_least: false,
-        },
-        Target {
-            what: "QoS 1 64 B throughput, ours/raw",
-            value: r.ratio(q1, "msg_per_s", Ours, Raw),
-            limit: 0.95,
-            at_least: true,
-        },
-        Target {
-            what: "QoS 1 64 B CPU/msg, ours/reference",
-            value: r.ratio(q1, "cpu_us_per_msg", Ours, Reference),
-            limit: 0.5,
-            at_least: false,
-        },
-        Target {
-            what: "QoS 2 64 B throughput, ours/reference",
-            value: r.ratio(q2, "msg_per_s", Ours, Reference),
-            limit: 1.2,
-            at_least: true,
-        },
-        Target {
-            what: "QoS 1 round trip p50, ours/raw",
-            value: r.ratio(pp, "p50_us", Ours, Raw),
-            limit: 1.5,
-            at_least: false,
-        },
-        Target {
-            what: "QoS 1 round trip p99, ours/reference",
-            value: r.ratio(pp, "p99_us", Ours, Reference),
-            limit: 0.7,
-            at_least: false,
-        },
-        Target {
-            what: "RSS per idle connection, ours (KiB)",
-            value: r.median(idle, Ours, "kib_per_conn"),
-            limit: 8.0,
-            at_least: false,
-        },
-        Target {
-            what: "sequential connects/s, ours/raw",
-            value: r.ratio(idle, "connects_per_s", Ours, Raw),
-            limit: 0.8,
-            at_least: true,
-        },
-        Target {
-            what: "decode 64 B PUBLISH, ours/reference",
-            value: r.ratio(codec, "decode_ns", Ours, Reference),
-            limit: 0.4,
-            at_least: false,
-        },
-        Target {
-            what: "encode 64 B PUBLISH, ours/min(reference, bytebeam)",
-            value: encode_vs_best,
-            limit: 1.0,
-            at_least: false,
-        },
-        Target {
-            what: "QoS 0 publish path allocations/msg, ours (payload = 1)",
-            value: r.median(q0, Ours, "allocs_per_msg"),
-            limit: 1.0,
-            at_least: false,
-        },
-    ];
-    let mut out = String::from(
-        "\n## Targets (issue 6, item 2)\n\n| target | measured | limit | met |\n|---|---:|---:|---|\n",
-    );
-    for t in list {
-        let met = if t.value.is_nan() {
-            "not measured"
-        } else if (t.at_least && t.value >= t.limit) || (!t.at_least && t.value <= t.limit) {
-            "met"
-        } else {
-            "NOT met"
-        };
-        let op = if t.at_least { "≥" } else { "≤" };
         let _ = writeln!(
             out,
-            "| {} | {} | {op} {} | {met} |",
-            t.what,
-            number(t.value),
-            t.limit
+            "| {} | {runtime} | lost/duplicated/out of order (sum of runs) | {} | {} | {} | {} | | | |",
+            scenario.name,
+            faults(Impl::Raw),
+            faults(Impl::Ours),
+            faults(Impl::Reference),
+            faults(Impl::Bytebeam),
         );
     }
-    out
 }

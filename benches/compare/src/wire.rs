@@ -15,6 +15,29 @@ pub const PUBLISH: u8 = 3;
 pub const CONNACK: u8 = 2;
 /// SUBACK packet type nibble.
 pub const SUBACK: u8 = 9;
+/// CONNECT packet type nibble.
+pub const CONNECT: u8 = 1;
+/// SUBSCRIBE packet type nibble.
+pub const SUBSCRIBE: u8 = 8;
+/// PINGREQ packet type nibble.
+pub const PINGREQ: u8 = 12;
+/// DISCONNECT packet type nibble.
+pub const DISCONNECT: u8 = 14;
+
+/// DISCONNECT.
+pub fn disconnect() -> [u8; 2] {
+    [DISCONNECT << 4, 0]
+}
+
+/// CONNACK accepting the connection (no session present).
+pub fn connack() -> [u8; 4] {
+    [CONNACK << 4, 2, 0, 0]
+}
+
+/// PINGRESP.
+pub fn pingresp() -> [u8; 2] {
+    [0xD0, 0]
+}
 
 fn push_remaining_length(out: &mut Vec<u8>, mut len: usize) {
     loop {
@@ -146,6 +169,28 @@ impl Frame<'_> {
         let topic_len = self.u16_at(0) as usize;
         let start = 2 + topic_len + if self.qos() > 0 { 2 } else { 0 };
         self.body.get(start..).unwrap_or(&[])
+    }
+
+    /// Client id of a CONNECT (empty when malformed).
+    pub fn client_id(&self) -> &[u8] {
+        // Protocol name, then level, flags and keep-alive (4 bytes), then the id.
+        let at = 2 + self.u16_at(0) as usize + 4;
+        let len = self.u16_at(at) as usize;
+        self.body.get(at + 2..at + 2 + len).unwrap_or(&[])
+    }
+
+    /// SUBACK for this SUBSCRIBE, granting each filter the QoS it asked for.
+    pub fn suback(&self) -> Vec<u8> {
+        let mut granted = Vec::new();
+        let mut at = 2;
+        while at + 2 <= self.body.len() {
+            at += 2 + self.u16_at(at) as usize;
+            granted.push(self.body.get(at).map_or(0x80, |qos| qos & 0b11));
+            at += 1;
+        }
+        let mut body = self.pkid().to_be_bytes().to_vec();
+        body.extend_from_slice(&granted);
+        frame(SUBACK << 4, &body)
     }
 
     fn u16_at(&self, at: usize) -> u16 {
