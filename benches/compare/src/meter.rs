@@ -81,7 +81,10 @@ pub fn thread_allocations() -> u64 {
 }
 
 fn marked_allocations() -> u64 {
-    SLOTS.iter().map(|slot| slot.0.load(Ordering::Relaxed)).sum()
+    SLOTS
+        .iter()
+        .map(|slot| slot.0.load(Ordering::Relaxed))
+        .sum()
 }
 
 fn clock_ns(clock: libc::clockid_t) -> u64 {

@@ -40,6 +40,7 @@ const KEYS: &[&str] = &[
     "allocs_per_round",
     "switches_per_delivery",
     "allocs_per_delivery",
+    "loop_bytes",
 ];
 
 /// The static name for a figure key, if known.
@@ -217,12 +218,16 @@ fn rows(kind: Kind) -> &'static [(&'static str, &'static str)] {
         Kind::FanOut { .. } => &[
             ("deliveries_per_s", "deliveries/s (all receivers)"),
             ("cpu_us_per_delivery", "receiver CPU µs/delivery"),
-            ("switches_per_delivery", "receiver context switches/delivery"),
+            (
+                "switches_per_delivery",
+                "receiver context switches/delivery",
+            ),
             ("broker_cpu_load", "broker CPU (cores)"),
         ],
         Kind::Idle { .. } => &[
             ("kib_per_conn", "RSS KiB/connection"),
             ("connects_per_s", "connects/s (sequential)"),
+            ("loop_bytes", "size of the event loop value (bytes)"),
         ],
         Kind::Codec => &[
             ("decode_ns", "decode ns (raw: copy)"),

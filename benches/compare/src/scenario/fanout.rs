@@ -39,19 +39,19 @@ pub fn fan_out(
                 let id = format!("fan-{pid}-{i}");
                 named(CLIENT_THREAD, move || {
                     with_client!(which,
-                        raw => raw_receiver(target.port, &id, &topic, count, &ready),
-                        C => runtime(Rt::Current).block_on(async {
-                            let (_client, mut event_loop) =
-                                subscribed::<C>(&setup(&target, id, false), &topic, 1).await;
-                            let _ = ready.send(());
-                            let meter = Meter::start(Scope::Thread);
-                            let (check, last) = receive::<C>(&mut event_loop, count).await;
-                            (vec![(check, last)], meter.stop())
-                        }))
+                    raw => raw_receiver(target.port, &id, &topic, count, &ready),
+                    C => runtime(Rt::Current).block_on(async {
+                        let (_client, mut event_loop) =
+                            subscribed::<C>(&setup(&target, id, false), &topic, 1).await;
+                        let _ = ready.send(());
+                        let meter = Meter::start(Scope::Thread);
+                        let (check, last) = receive::<C>(&mut event_loop, count).await;
+                        (vec![(check, last)], meter.stop())
+                    }))
                 })
             })
             .collect(),
-        (_, Rt::Multi) => {
+        (_, Rt::Multi | Rt::Spawned) => {
             let (target, topic) = (target.clone(), topic.clone());
             vec![named(CLIENT_THREAD, move || {
                 with_client!(which,
@@ -127,8 +127,8 @@ fn raw_receiver(
     count: u64,
     ready: &mpsc::Sender<()>,
 ) -> (Vec<Receipt>, Usage) {
-    let mut conn = RawConn::connect(port, id, false)
-        .unwrap_or_else(|e| fail(&format!("connect: {e}")));
+    let mut conn =
+        RawConn::connect(port, id, false).unwrap_or_else(|e| fail(&format!("connect: {e}")));
     conn.subscribe(topic, 1)
         .unwrap_or_else(|e| fail(&format!("subscribe: {e}")));
     let _ = ready.send(());

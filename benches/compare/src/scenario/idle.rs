@@ -13,14 +13,21 @@ pub fn idle(which: super::Impl, rt: Rt, target: &Target, warmup: usize, count: u
     let (rss_before, rss_after, elapsed) = with_client!(which,
         raw => raw_idle(target.port, warmup, count),
         C => client_idle::<C>(rt, target, warmup, count));
-    vec![
+    let loop_bytes = with_client!(which,
+        raw => None,
+        C => Some(std::mem::size_of::<<C as ClientApi>::Loop>()));
+    let mut figures = vec![
         (
             "kib_per_conn",
             (rss_after.saturating_sub(rss_before)) as f64 / count as f64,
         ),
         ("connects_per_s", count as f64 / elapsed.as_secs_f64()),
         ("elapsed_s", elapsed.as_secs_f64()),
-    ]
+    ];
+    if let Some(bytes) = loop_bytes {
+        figures.push(("loop_bytes", bytes as f64));
+    }
+    figures
 }
 
 fn raw_idle(port: u16, warmup: usize, count: usize) -> (u64, u64, Duration) {

@@ -71,6 +71,9 @@ pub enum Rt {
     /// loop is polled by the `block_on` future and the publishers run in spawned tasks, as
     /// the README's example does.
     Multi,
+    /// The same runtime with the event loop polled by a spawned task of its own too, so
+    /// the scheduler may run it on the publisher's worker.
+    Spawned,
 }
 
 impl Rt {
@@ -79,12 +82,13 @@ impl Rt {
         match self {
             Self::Current => "current",
             Self::Multi => "multi",
+            Self::Spawned => "multi-spawned",
         }
     }
 
     /// Parses [`Rt::name`].
     pub fn parse(name: &str) -> Option<Self> {
-        [Self::Current, Self::Multi]
+        [Self::Current, Self::Multi, Self::Spawned]
             .into_iter()
             .find(|rt| rt.name() == name)
     }
@@ -130,7 +134,7 @@ pub type Figures = Vec<(&'static str, f64)>;
 fn runtime(rt: Rt) -> tokio::runtime::Runtime {
     let mut builder = match rt {
         Rt::Current => tokio::runtime::Builder::new_current_thread(),
-        Rt::Multi => tokio::runtime::Builder::new_multi_thread(),
+        Rt::Multi | Rt::Spawned => tokio::runtime::Builder::new_multi_thread(),
     };
     builder
         .enable_all()

@@ -36,11 +36,7 @@ pub fn ping_pong(which: super::Impl, rt: Rt, target: &Target, warmup: u64, round
         &mut figures,
         usage,
         measured.len() as u64,
-        [
-            "cpu_us_per_round",
-            "switches_per_round",
-            "allocs_per_round",
-        ],
+        ["cpu_us_per_round", "switches_per_round", "allocs_per_round"],
     );
     figures
 }
@@ -118,9 +114,25 @@ fn client_ping_pong<C: ClientApi>(
                             fail("event loop ended");
                         }
                     };
-                    let publisher =
-                        tokio::spawn(rounds::<C>(client, topic, warmup, count, back));
+                    let publisher = tokio::spawn(rounds::<C>(client, topic, warmup, count, back));
                     forward::<C>(&mut event_loop, publisher, &tx).await
+                }
+                // The same with the polling side in a spawned task of its own.
+                Rt::Spawned => {
+                    let (tx, mut rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+                    let back = async move || {
+                        if rx.recv().await.is_none() {
+                            fail("event loop ended");
+                        }
+                    };
+                    let publisher = tokio::spawn(rounds::<C>(client, topic, warmup, count, back));
+                    let poller =
+                        tokio::spawn(
+                            async move { forward::<C>(&mut event_loop, publisher, &tx).await },
+                        );
+                    poller
+                        .await
+                        .unwrap_or_else(|_| fail("event loop task failed"))
                 }
             }
         };

@@ -40,7 +40,8 @@ pub fn throughput(
 ) -> Figures {
     let topic = format!("bench/{}/throughput", std::process::id());
     let run = Run::new();
-    let receiver = (end == End::Receiver).then(|| subscriber(target.port, &topic, qos, count, &run));
+    let receiver =
+        (end == End::Receiver).then(|| subscriber(target.port, &topic, qos, count, &run));
     let publisher = {
         let (target, topic, run) = (target.clone(), topic.clone(), Arc::clone(&run));
         named(CLIENT_THREAD, move || {
@@ -104,8 +105,8 @@ fn subscriber(
 }
 
 /// Publishes `count` messages with client `C`: the publish calls and the polling run as
-/// one task on the current-thread runtime, as two on the multi-thread one (the event loop
-/// in the `block_on` future, the publisher spawned).
+/// one task on the current-thread runtime, as two on the multi-thread one (the publisher
+/// spawned; the event loop in the `block_on` future, or spawned too).
 #[allow(clippy::too_many_arguments)]
 fn client_publisher<C: ClientApi>(
     rt: Rt,
@@ -114,7 +115,7 @@ fn client_publisher<C: ClientApi>(
     qos: u8,
     size: usize,
     count: u64,
-    run: &Run,
+    run: &Arc<Run>,
     end: End,
 ) -> Usage {
     runtime(rt).block_on(async {
@@ -122,17 +123,27 @@ fn client_publisher<C: ClientApi>(
         let meter = Meter::start(Scope::ClientThreads);
         let _ = run.started.set(Instant::now());
         let produce = produce::<C>(client.clone(), C::topic(topic), qos, size, count);
-        let drive = drive::<C>(&client, &mut event_loop, qos, count, run, end);
         let both = async {
             match rt {
                 Rt::Current => {
+                    let drive = drive::<C>(&client, &mut event_loop, qos, count, run, end);
                     tokio::join!(produce, drive);
                 }
                 Rt::Multi => {
                     let producer = tokio::spawn(produce);
-                    drive.await;
+                    drive::<C>(&client, &mut event_loop, qos, count, run, end).await;
                     if producer.await.is_err() {
                         fail("publisher task failed");
+                    }
+                }
+                Rt::Spawned => {
+                    let producer = tokio::spawn(produce);
+                    let run = Arc::clone(run);
+                    let driver = tokio::spawn(async move {
+                        drive::<C>(&client, &mut event_loop, qos, count, &run, end).await;
+                    });
+                    if producer.await.is_err() || driver.await.is_err() {
+                        fail("publisher or event loop task failed");
                     }
                 }
             }

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
-pub use session::Tally;
 use session::Session;
+pub use session::Tally;
 
 /// Tallies of closed connections that received PUBLISH packets, by client id.
 type Tallies = Arc<Mutex<HashMap<String, Tally>>>;

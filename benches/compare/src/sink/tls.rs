@@ -22,13 +22,15 @@ fn err(what: &str) -> impl Fn(rcgen::Error) -> String + '_ {
 pub(super) fn acceptor() -> Result<(TlsAcceptor, String), String> {
     let mut ca = CertificateParams::new(Vec::<String>::new()).map_err(err("ca params"))?;
     ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
-    ca.distinguished_name.push(DnType::CommonName, "compare sink ca");
+    ca.distinguished_name
+        .push(DnType::CommonName, "compare sink ca");
     ca.key_usages = vec![KeyUsagePurpose::KeyCertSign, KeyUsagePurpose::CrlSign];
     let issuer = CertifiedIssuer::self_signed(ca, KeyPair::generate().map_err(err("ca key"))?)
         .map_err(err("ca"))?;
     let mut leaf = CertificateParams::new(vec!["127.0.0.1".to_owned(), "localhost".to_owned()])
         .map_err(err("server params"))?;
-    leaf.distinguished_name.push(DnType::CommonName, "compare sink");
+    leaf.distinguished_name
+        .push(DnType::CommonName, "compare sink");
     let key = KeyPair::generate().map_err(err("server key"))?;
     let cert = leaf.signed_by(&key, &issuer).map_err(err("server"))?;
     let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(key.serialize_der()));

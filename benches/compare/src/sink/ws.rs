@@ -39,7 +39,12 @@ pub(super) async fn serve(stream: TcpStream, tallies: Tallies) {
         }
         let used = session.answer(&input, &mut out);
         input.drain(..used);
-        if !out.is_empty() && ws.send(Message::Binary(std::mem::take(&mut out).into())).await.is_err() {
+        if !out.is_empty()
+            && ws
+                .send(Message::Binary(std::mem::take(&mut out).into()))
+                .await
+                .is_err()
+        {
             break;
         }
     }
