@@ -139,6 +139,7 @@ mod notice;
 mod options;
 mod request;
 mod state;
+mod store;
 mod summary;
 mod transport;
 
@@ -159,6 +160,10 @@ pub use options::{
 };
 pub use request::{ManualAck, Request};
 pub use state::{InflightCounts, MqttState, MqttStateBuilder, StateError};
+pub use store::{
+    Corruption, FileSessionStore, FsyncPolicy, MemorySessionStore, OutgoingEntry, SessionRecord,
+    SessionSnapshot, SessionStore, SessionStoreError, SessionStoreKey,
+};
 #[cfg(feature = "use-native-tls")]
 pub use tokio_native_tls;
 #[cfg(feature = "use-rustls-no-provider")]
