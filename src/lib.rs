@@ -159,7 +159,10 @@ pub use options::{
     OptionError, SessionMode, Transport, is_mqtt_minimum_client_id,
 };
 pub use request::{ManualAck, Request};
-pub use state::{InflightCounts, MqttState, MqttStateBuilder, StateError};
+pub use state::{
+    ConnectionKind, InflightCounts, MqttState, MqttStateBuilder, Resubscribe, StateError,
+    Subscriptions,
+};
 pub use store::{
     Corruption, FileSessionStore, FsyncPolicy, MemorySessionStore, OutgoingEntry, SessionRecord,
     SessionSnapshot, SessionStore, SessionStoreError, SessionStoreKey,

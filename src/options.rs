@@ -8,6 +8,7 @@ mod connect;
 mod error;
 mod network;
 mod reconnect;
+mod session;
 #[cfg(test)]
 mod tests;
 #[cfg(feature = "url")]
@@ -81,6 +82,7 @@ pub struct MqttOptions {
     pending_throttle: Duration,
     inflight: u16,
     ack_mode: AckMode,
+    resubscribe: crate::state::Resubscribe,
     network: NetworkOptions,
     reconnect: reconnect::Reconnect,
     #[cfg(feature = "proxy")]
@@ -131,6 +133,7 @@ impl MqttOptions {
             pending_throttle: Duration::ZERO,
             inflight: DEFAULT_INFLIGHT,
             ack_mode: AckMode::Automatic,
+            resubscribe: crate::state::Resubscribe::Never,
             network: NetworkOptions::new(),
             reconnect: reconnect::Reconnect::default(),
             #[cfg(feature = "proxy")]
@@ -507,6 +510,7 @@ impl fmt::Debug for MqttOptions {
             .field("pending_throttle", &self.pending_throttle)
             .field("inflight", &self.inflight)
             .field("ack_mode", &self.ack_mode)
+            .field("resubscribe", &self.resubscribe)
             .field("network", &self.network)
             .field("reconnect", &self.reconnect)
             .finish()

@@ -277,6 +277,11 @@ impl EventLoop {
         self.pending.is_empty()
     }
 
+    /// The topic filters the broker granted on this session (see [`Subscriptions`](crate::Subscriptions)).
+    pub const fn subscriptions(&self) -> &crate::Subscriptions {
+        self.state.subscriptions()
+    }
+
     /// A copy of the network options.
     pub fn network_options(&self) -> NetworkOptions {
         self.network_options.clone()

@@ -45,7 +45,7 @@ use crate::mqttbytes::{ConnectAuth, LastWill};
 #[derive(Clone, Debug)]
 #[must_use = "a builder does nothing until `build` or `try_build` is called"]
 pub struct MqttOptionsBuilder {
-    options: MqttOptions,
+    pub(super) options: MqttOptions,
 }
 
 impl MqttOptionsBuilder {

@@ -6,6 +6,7 @@ mod census;
 mod incoming;
 mod inflight;
 mod pkid;
+mod subscriptions;
 #[cfg(test)]
 mod tests;
 
@@ -14,6 +15,7 @@ use std::collections::VecDeque;
 use incoming::{Delivery, IncomingState};
 use inflight::{FlushState, InflightTable, Slot, StoredPublish};
 use pkid::PkidAllocator;
+pub use subscriptions::{ConnectionKind, Resubscribe, Subscriptions};
 
 pub use census::InflightCounts;
 
@@ -130,6 +132,7 @@ pub struct MqttState {
     outgoing: InflightTable,
     incoming: IncomingState,
     pkids: PkidAllocator,
+    subscriptions: Subscriptions,
 }
 
 /// Builds an [`MqttState`].
@@ -176,6 +179,7 @@ impl MqttStateBuilder {
             outgoing: InflightTable::default(),
             incoming: IncomingState::default(),
             pkids: PkidAllocator::default(),
+            subscriptions: Subscriptions::default(),
         }
     }
 }
@@ -213,6 +217,11 @@ impl MqttState {
     /// is outstanding.
     pub fn is_drained(&self) -> bool {
         self.outgoing.is_empty() && self.collision.is_none()
+    }
+
+    /// The topic filters the broker granted on this session, with their granted QoS.
+    pub const fn subscriptions(&self) -> &Subscriptions {
+        &self.subscriptions
     }
 
     /// Number of packet ids held by unfinished exchanges or replay reservations.
@@ -318,6 +327,7 @@ impl MqttState {
             | Packet::PubComp(PubComp { pkid })
             | Packet::SubAck(SubAck { pkid, .. })
             | Packet::UnsubAck(UnsubAck { pkid }) => {
+                self.track_subscriptions(&packet, *pkid);
                 self.outgoing.handle_ack(&packet, *pkid)?;
                 warn_refused_subscriptions(&packet);
                 (deliver, self.release_collision(*pkid))
@@ -391,6 +401,51 @@ impl MqttState {
     /// Frees the packet ids kept for replayed requests, once their owner dropped them.
     pub(crate) fn release_replay_reservations(&mut self) {
         self.outgoing.release_reserved();
+    }
+
+    /// Reconciles the granted subscriptions with a CONNACK; returns the SUBSCRIBEs to send
+    /// before any other request (packet id 0: ids are given when they are handed over).
+    ///
+    /// - `session_present = true`: the broker kept them; nothing is sent.
+    /// - `session_present = false` on the [`First`](ConnectionKind::First) connection, or
+    ///   with [`Resubscribe::Never`]: nothing is sent and the set is emptied, as on the
+    ///   broker.
+    /// - `session_present = false` on a [`Reconnect`](ConnectionKind::Reconnect) with
+    ///   [`Resubscribe::OnSessionLoss`]: every granted filter with its granted QoS, in
+    ///   filter order, batched up to 32 filters and `max_packet_size` bytes per SUBSCRIBE.
+    ///   The set is kept until the SUBACKs update it, so a connection lost before them
+    ///   restores it again.
+    ///
+    /// # Examples
+    /// ```
+    /// use rumqttc::{
+    ///     AckMode, ConnectionKind, MqttState, Packet, QoS, Resubscribe, SubAck, Subscribe,
+    ///     SubscribeReasonCode,
+    /// };
+    ///
+    /// # fn main() -> Result<(), rumqttc::StateError> {
+    /// let mut state = MqttState::new(10, AckMode::Automatic);
+    /// state.handle_outgoing_packet(Subscribe::new("a/#", QoS::AtLeastOnce).into())?;
+    /// let granted = vec![SubscribeReasonCode::Success(QoS::AtLeastOnce)];
+    /// state.handle_incoming_packet(Packet::SubAck(SubAck::new(1, granted)))?;
+    /// assert_eq!(state.subscriptions().get("a/#"), Some(QoS::AtLeastOnce));
+    ///
+    /// // The broker restarted without persistence.
+    /// let policy = Resubscribe::OnSessionLoss;
+    /// let again = state.handle_connack_subscriptions(false, ConnectionKind::Reconnect, policy, 1024);
+    /// assert_eq!(again, [Subscribe::new("a/#", QoS::AtLeastOnce)]);
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn handle_connack_subscriptions(
+        &mut self,
+        session_present: bool,
+        connection: ConnectionKind,
+        policy: Resubscribe,
+        max_packet_size: usize,
+    ) -> Vec<Subscribe> {
+        self.subscriptions
+            .handle_connack(session_present, connection, policy, max_packet_size)
     }
 
     /// Clears every outgoing exchange (publishes, PUBRELs, subscribes, unsubscribes, the
@@ -498,6 +553,20 @@ impl MqttState {
         self.pkids
             .next_pkid(|pkid| self.outgoing.is_busy(pkid))
             .ok_or(StateError::PacketIdsExhausted)
+    }
+
+    /// A SUBACK or UNSUBACK for `pkid` updates the granted set from the request in its
+    /// slot (the ack itself is checked by `handle_ack`; nothing changes when it is refused).
+    fn track_subscriptions(&mut self, ack: &Packet, pkid: u16) {
+        match (ack, self.outgoing.get(pkid)) {
+            (Packet::SubAck(suback), Some(Slot::Subscribe(subscribe, _))) => {
+                self.subscriptions.handle_suback(subscribe, suback);
+            }
+            (Packet::UnsubAck(_), Some(Slot::Unsubscribe(unsubscribe, _))) => {
+                self.subscriptions.handle_unsuback(unsubscribe);
+            }
+            _ => {}
+        }
     }
 
     /// `pkid` was released: send the publish that waited for it, if any.

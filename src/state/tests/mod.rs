@@ -25,6 +25,7 @@ mod harness;
 mod properties;
 mod rules;
 mod session;
+mod subscriptions;
 // ---- helpers -------------------------------------------------------------------------
 
 fn auto(max_inflight: u16) -> MqttState {
