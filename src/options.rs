@@ -83,6 +83,7 @@ pub struct MqttOptions {
     inflight: u16,
     ack_mode: AckMode,
     resubscribe: crate::state::Resubscribe,
+    session_store: Option<std::sync::Arc<dyn crate::SessionStore>>,
     network: NetworkOptions,
     reconnect: reconnect::Reconnect,
     #[cfg(feature = "proxy")]
@@ -134,6 +135,7 @@ impl MqttOptions {
             inflight: DEFAULT_INFLIGHT,
             ack_mode: AckMode::Automatic,
             resubscribe: crate::state::Resubscribe::Never,
+            session_store: None,
             network: NetworkOptions::new(),
             reconnect: reconnect::Reconnect::default(),
             #[cfg(feature = "proxy")]
@@ -511,6 +513,7 @@ impl fmt::Debug for MqttOptions {
             .field("inflight", &self.inflight)
             .field("ack_mode", &self.ack_mode)
             .field("resubscribe", &self.resubscribe)
+            .field("session_store", &self.session_store.is_some())
             .field("network", &self.network)
             .field("reconnect", &self.reconnect)
             .finish()

@@ -40,6 +40,8 @@ impl EventLoop {
         if self.requests.immediate.try_recv().is_some() {
             return self.finish_requested();
         }
+        let (options, state) = (&self.mqtt_options, &mut self.state);
+        self.session.load(options, state, &mut self.pending)?;
         let broker = self.current_broker().clone();
         self.lifecycle.handle_attempt(&self.mqtt_options, &broker);
         let timeout = Duration::from_secs(self.network_options.connection_timeout());
@@ -56,6 +58,8 @@ impl EventLoop {
         if !connack.session_present {
             self.forget_session();
         }
+        let (present, options) = (connack.session_present, &self.mqtt_options);
+        (self.session).handle_connack(present, options, &mut self.state, &mut self.pending)?;
         let now = Instant::now();
         let replay = self.pending.iter().filter(|item| item.replay).count();
         self.lifecycle

@@ -14,6 +14,7 @@ mod connect;
 mod diagnostics;
 mod lanes;
 mod lifecycle;
+mod session;
 mod session_control;
 
 use crate::framed::Network;
@@ -29,6 +30,7 @@ pub use diagnostics::{ConnectionStatus, Diagnostics, Traffic};
 use lanes::{Gate, Pending, next_request, try_next_request};
 pub(crate) use lanes::{RequestReceivers, RequestSenders, request_channels};
 use lifecycle::Lifecycle;
+use session::SessionShell;
 
 /// Requests handled per flush when the options leave `max_request_batch` at 0.
 const DEFAULT_REQUEST_BATCH: usize = 64;
@@ -102,6 +104,10 @@ pub enum ConnectionError {
     /// The credentials provider failed; the attempt counts as failed.
     #[error("credentials provider failed")]
     Credentials(#[source] CredentialsError),
+    /// The session store failed to load, append or clear; nothing was sent that the
+    /// store does not hold. A corrupted store file is named; clear it or start clean.
+    #[error(transparent)]
+    SessionStore(#[from] crate::SessionStoreError),
     /// The options are invalid; fix them and build a new event loop.
     #[error("invalid options")]
     InvalidOptions(#[from] ConfigError),
@@ -162,6 +168,7 @@ pub struct EventLoop {
     /// Kept by a standalone loop ([`EventLoop::new`]) so it never reports `RequestsDone`.
     own_senders: Option<RequestSenders>,
     pending: VecDeque<Pending>,
+    session: SessionShell,
     phase: Phase,
     shutdown: Shutdown,
     lifecycle: Lifecycle,
@@ -189,6 +196,7 @@ impl EventLoop {
             requests,
             own_senders: None,
             pending: VecDeque::new(),
+            session: SessionShell::new(),
             phase: Phase::Disconnected,
             shutdown: Shutdown::Running,
         }
@@ -294,6 +302,7 @@ impl EventLoop {
     }
 
     fn handle_error(&mut self, error: &ConnectionError) {
+        self.session.persist_before_error();
         match error {
             ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout => self.finish(),
             _ => {
@@ -425,8 +434,14 @@ impl EventLoop {
                     return Err(ConnectionError::ConnectionClosed);
                 };
                 match outbound {
-                    Outbound::Packet(packet) => network.write(&packet)?,
-                    Outbound::Stored(publish) => network.write_publish(publish)?,
+                    Outbound::Packet(packet) => {
+                        network.write(&packet)?;
+                        self.session.record_sent(&packet);
+                    }
+                    Outbound::Stored(publish) => {
+                        network.write_publish(publish)?;
+                        self.session.record_sent_publish(publish);
+                    }
                 };
             }
         }
@@ -450,8 +465,10 @@ impl EventLoop {
         if let (Packet::PingResp, Phase::Connected { keepalive, .. }) = (&packet, &mut self.phase) {
             keepalive.handle_pingresp();
         }
+        self.session.record_received(&packet);
         if let Some(reply) = self.state.handle_incoming_packet(packet)? {
             self.network()?.write(&reply)?;
+            self.session.record_sent(&reply);
         }
         Ok(())
     }
@@ -477,6 +494,7 @@ impl EventLoop {
 
     /// Flushes encoded packets, bounded by the connection timeout. Cancel safe.
     async fn flush(&mut self, now: Instant) -> Result<(), ConnectionError> {
+        self.session.persist()?;
         let deadline = now + Duration::from_secs(self.network_options.connection_timeout());
         let Phase::Connected {
             network, keepalive, ..

@@ -84,6 +84,12 @@ impl IncomingState {
         Ok(PubComp::new(pkid))
     }
 
+    /// Remembers `pkid` as PUBREC'd before a restart (read back from a session store), so
+    /// its redelivery is answered without reaching the application again.
+    pub(crate) fn restore_pubrec_sent(&mut self, pkid: u16) {
+        self.qos2.insert(pkid, Qos2Phase::PubRecSent);
+    }
+
     /// The application acks a QoS 1 publish.
     ///
     /// # Errors

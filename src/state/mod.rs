@@ -448,6 +448,14 @@ impl MqttState {
             .handle_connack(session_present, connection, policy, max_packet_size)
     }
 
+    /// Restores incoming QoS 2 packet ids whose PUBREC was sent before a restart (from a
+    /// session store): a redelivery of them gets PUBREC again and is not delivered.
+    pub(crate) fn restore_incoming_qos2(&mut self, pkids: impl IntoIterator<Item = u16>) {
+        pkids
+            .into_iter()
+            .for_each(|pkid| self.incoming.restore_pubrec_sent(pkid));
+    }
+
     /// Clears every outgoing exchange (publishes, PUBRELs, subscribes, unsubscribes, the
     /// collision and replay reservations), failing their notices with `reason`. Returns
     /// the number of notices failed.
