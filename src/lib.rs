@@ -55,6 +55,8 @@
 //! - [`MqttState`]: the protocol state machine (pure; takes packets and requests, returns
 //!   packets to write and [`Event`]s). Keep-alive timing is a pure clock driven with `now`.
 //! - [`EventLoop`]: the IO shell: connects, reads and writes, times pings, reconnects.
+//! - [`SessionStore`]: keeps a persistent session across restarts ([`MemorySessionStore`],
+//!   [`FileSessionStore`]); the event loop writes it ahead of the wire.
 //! - [`AsyncClient`] / [`Client`]: cheap handles that validate requests and send them to
 //!   the event loop over bounded channels.
 //!

@@ -46,6 +46,26 @@ fn stored(store: &dyn SessionStore, options: &MqttOptions) -> Option<SessionSnap
     store.load(&options.session_store_key()).unwrap()
 }
 
+/// Starts a loop (a new process, for the store) and accepts its connection with
+/// `session_present`; the loop's events include the `ConnAck`.
+async fn start(
+    broker: &TestBroker,
+    options: &MqttOptions,
+    session_present: bool,
+) -> (AsyncClient, LoopDriver, BrokerConn) {
+    let (client, eventloop) = AsyncClient::builder(options.clone()).build();
+    let driver = LoopDriver::spawn(eventloop);
+    let (conn, _) = broker.accept_session(&present(session_present)).await;
+    (client, driver, conn)
+}
+
+/// The next events of the loop are exactly `expected`, in order.
+async fn expect_events(driver: &mut LoopDriver, expected: impl IntoIterator<Item = Event>) {
+    for event in expected {
+        assert_eq!(driver.next_event().await, event);
+    }
+}
+
 /// Accepts the loop's connection with `session_present = false` while polling it up to
 /// its `ConnAck` event.
 async fn connect(broker: &TestBroker, eventloop: &mut EventLoop) -> BrokerConn {
@@ -65,9 +85,7 @@ fn record_publish(qos: QoS, pkid: u16, payload: &str) -> SessionRecord {
 /// Runs a first event loop that leaves a QoS 1 publish (1) awaiting PUBACK and a QoS 2
 /// publish (2) awaiting PUBCOMP, then drops it as a killed process would.
 async fn leave_open_exchanges(broker: &TestBroker, options: &MqttOptions) {
-    let (client, eventloop) = AsyncClient::builder(options.clone()).build();
-    let mut driver = LoopDriver::spawn(eventloop);
-    let (mut conn, _) = broker.accept_session(&present(false)).await;
+    let (client, mut driver, mut conn) = start(broker, options, false).await;
     assert_eq!(driver.next_event().await, inc(present(false)));
     client
         .publish("t", QoS::AtLeastOnce, false, "one")
@@ -81,14 +99,16 @@ async fn leave_open_exchanges(broker: &TestBroker, options: &MqttOptions) {
     conn.expect(&publish("t", QoS::ExactlyOnce, 2, "two")).await;
     conn.send(&pubrec(2)).await;
     conn.expect(&pubrel(2)).await;
-    for expected in [
-        out(Outgoing::Publish(1)),
-        out(Outgoing::Publish(2)),
-        inc(pubrec(2)),
-        out(Outgoing::PubRel(2)),
-    ] {
-        assert_eq!(driver.next_event().await, expected);
-    }
+    expect_events(
+        &mut driver,
+        [
+            out(Outgoing::Publish(1)),
+            out(Outgoing::Publish(2)),
+            inc(pubrec(2)),
+            out(Outgoing::PubRel(2)),
+        ],
+    )
+    .await;
     driver.stop().await;
 }
 
@@ -106,23 +126,23 @@ async fn new_loop_replays_stored_publishes_with_dup_then_pubrels_when_the_sessio
     .collect();
     assert_eq!(stored(store.as_ref(), &options), Some(expected));
 
-    let (_client, eventloop) = AsyncClient::builder(options.clone()).build();
-    let mut driver = LoopDriver::spawn(eventloop);
-    let (mut conn, _) = broker.accept_session(&present(true)).await;
+    let (_client, mut driver, mut conn) = start(&broker, &options, true).await;
     conn.expect(&publish_flags("t", QoS::AtLeastOnce, 1, "one", true, false))
         .await;
     conn.expect(&pubrel(2)).await;
     conn.send(&puback(1)).await;
     conn.send(&pubcomp(2)).await;
-    for expected in [
-        inc(present(true)),
-        out(Outgoing::Publish(1)),
-        out(Outgoing::PubRel(2)),
-        inc(puback(1)),
-        inc(pubcomp(2)),
-    ] {
-        assert_eq!(driver.next_event().await, expected);
-    }
+    expect_events(
+        &mut driver,
+        [
+            inc(present(true)),
+            out(Outgoing::Publish(1)),
+            out(Outgoing::PubRel(2)),
+            inc(puback(1)),
+            inc(pubcomp(2)),
+        ],
+    )
+    .await;
     assert_eq!(
         stored(store.as_ref(), &options),
         Some(SessionSnapshot::new())
@@ -137,9 +157,7 @@ async fn new_loop_resends_stored_publishes_as_new_when_the_broker_lost_the_sessi
     let options = persistent(broker.port(), store.clone());
     leave_open_exchanges(&broker, &options).await;
 
-    let (_client, eventloop) = AsyncClient::builder(options.clone()).build();
-    let mut driver = LoopDriver::spawn(eventloop);
-    let (mut conn, _) = broker.accept_session(&present(false)).await;
+    let (_client, mut driver, mut conn) = start(&broker, &options, false).await;
     // The QoS 1 publish goes again as a new one (no DUP); the PUBREL of a lost session
     // has nothing to release and is dropped.
     conn.expect(&publish("t", QoS::AtLeastOnce, 1, "one")).await;
@@ -166,9 +184,7 @@ async fn incoming_qos2_acknowledged_before_a_restart_is_not_delivered_again() {
     let store = Arc::new(MemorySessionStore::new());
     let options = persistent(broker.port(), store.clone());
     let message = publish("t", QoS::ExactlyOnce, 7, "x");
-    let (_client, eventloop) = AsyncClient::builder(options.clone()).build();
-    let mut driver = LoopDriver::spawn(eventloop);
-    let (mut conn, _) = broker.accept_session(&present(false)).await;
+    let (_client, mut driver, mut conn) = start(&broker, &options, false).await;
     conn.send(&message).await;
     conn.expect(&pubrec(7)).await;
     assert_eq!(driver.next_event().await, inc(present(false)));
@@ -176,22 +192,22 @@ async fn incoming_qos2_acknowledged_before_a_restart_is_not_delivered_again() {
     assert_eq!(driver.next_event().await, out(Outgoing::PubRec(7)));
     driver.stop().await;
 
-    let (_client, eventloop) = AsyncClient::builder(options.clone()).build();
-    let mut driver = LoopDriver::spawn(eventloop);
-    let (mut conn, _) = broker.accept_session(&present(true)).await;
+    let (_client, mut driver, mut conn) = start(&broker, &options, true).await;
     conn.send(&publish_flags("t", QoS::ExactlyOnce, 7, "x", true, false))
         .await;
     conn.expect(&pubrec(7)).await;
     conn.send(&pubrel(7)).await;
     conn.expect(&pubcomp(7)).await;
-    for expected in [
-        inc(present(true)),
-        out(Outgoing::PubRec(7)),
-        inc(pubrel(7)),
-        out(Outgoing::PubComp(7)),
-    ] {
-        assert_eq!(driver.next_event().await, expected);
-    }
+    expect_events(
+        &mut driver,
+        [
+            inc(present(true)),
+            out(Outgoing::PubRec(7)),
+            inc(pubrel(7)),
+            out(Outgoing::PubComp(7)),
+        ],
+    )
+    .await;
     assert_eq!(
         stored(store.as_ref(), &options),
         Some(SessionSnapshot::new())
@@ -225,9 +241,7 @@ impl SessionStore for FailingStore {
 async fn failing_store_drops_the_connection_before_the_unrecorded_publish_is_sent() {
     let broker = TestBroker::bind().await;
     let options = persistent(broker.port(), Arc::new(FailingStore));
-    let (client, eventloop) = AsyncClient::builder(options).build();
-    let mut driver = LoopDriver::spawn(eventloop);
-    let (mut conn, _) = broker.accept_session(&present(false)).await;
+    let (client, mut driver, mut conn) = start(&broker, &options, false).await;
     assert_eq!(driver.next_event().await, inc(present(false)));
     client
         .publish("t", QoS::AtLeastOnce, false, "one")
