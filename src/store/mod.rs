@@ -4,11 +4,19 @@
 //!
 //! # What is durable, and when
 //!
-//! A store records the session *ahead* of the wire: the event loop appends a
-//! [`SessionRecord`] before the packet it implies is written to the broker and before the
-//! event or notice it causes is visible. So after a crash the store holds every exchange
-//! the broker or the application may have seen, and a record lost to the crash stands for
-//! an action nobody saw.
+//! A store records the session *ahead* of the wire: the event loop gathers a
+//! [`SessionRecord`] for each QoS 1/2 packet it writes or acknowledgement it receives, and
+//! appends them before the next flush to the broker and before the events they cause are
+//! returned. So after a crash the store holds every exchange the broker may have seen,
+//! and a record lost to the crash stands for a packet that never left. If the store
+//! fails, the event loop reports [`SessionStoreError`] through `ConnectionError` and drops
+//! the connection before flushing; tracked notices are not failed by it.
+//!
+//! Limits: a publish abandoned by `disconnect_now` stays in the store and is replayed by
+//! the next process; the store is cleared when the broker reports `session_present =
+//! false`, so publishes re-sent as new after that are recorded again only when handled.
+//! The event loop calls the store inline (a blocking call in its task); an `fsync` per
+//! append therefore delays the loop by the disk's flush time.
 //!
 //! `publish().await` returning means the request is in the client's channel, not yet in
 //! the store: a publish becomes durable when the event loop takes it from the channel and

@@ -18,8 +18,10 @@ pub enum SessionRecord {
     PubRel(u16),
     /// The outgoing exchange with this packet id ended (PUBACK, PUBCOMP, or failed).
     Completed(u16),
-    /// An incoming QoS 2 publish with this packet id was received (PUBREC is owed or sent):
-    /// a redelivery must not reach the application again.
+    /// PUBREC was sent for an incoming QoS 2 publish with this packet id: a redelivery
+    /// must not reach the application again. (In manual-ack mode that is when the
+    /// application acknowledges it; a publish delivered but not yet acknowledged is
+    /// delivered again after a restart.)
     IncomingReceived(u16),
     /// PUBREL arrived for an incoming QoS 2 publish (PUBCOMP sent): the id is free again.
     IncomingReleased(u16),
