@@ -1,7 +1,8 @@
 //! A session that survives a restart of the process and subscriptions that survive a
 //! broker that forgot them: a file session store, `clean_session = false`, and
-//! `Resubscribe::OnSessionLoss`. Kill it mid-run and start it again: unacknowledged
-//! publishes are re-sent from `./mqtt-session`.
+//! `Resubscribe::OnSessionLoss`. It publishes 10 QoS 2 messages to itself and exits after
+//! receiving them; kill it mid-run and start it again, and the publishes left open are
+//! re-sent from the store (in the temp dir, `rumqttc-persistent-session`).
 //!
 //! Run with `cargo run --example persistent_session [host[:port]]` (default `127.0.0.1:1883`).
 
@@ -9,9 +10,11 @@ use std::error::Error;
 use std::time::Duration;
 
 use rumqttc::{
-    AsyncClient, Event, FileSessionStore, FsyncPolicy, MqttOptions, Packet, QoS, Resubscribe,
-    SessionMode,
+    AsyncClient, ConnectionError, Event, FileSessionStore, FsyncPolicy, MqttOptions, Packet, QoS,
+    Resubscribe, SessionMode,
 };
+
+const MESSAGES: usize = 10;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), Box<dyn Error>> {
@@ -19,7 +22,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:1883".into());
     let (host, port) = address.split_once(':').unwrap_or((&address, "1883"));
-    let store = FileSessionStore::open("mqtt-session")?.fsync(FsyncPolicy::EveryAppend);
+    let dir = std::env::temp_dir().join("rumqttc-persistent-session");
+    let store = FileSessionStore::open(dir)?.fsync(FsyncPolicy::EveryAppend);
     let options = MqttOptions::builder("persistent-session-example", (host, port.parse::<u16>()?))
         .session_mode(SessionMode::Persistent)
         .session_store(store)
@@ -27,34 +31,44 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .build();
 
     let (client, mut eventloop) = AsyncClient::builder(options).capacity(10).build();
-    client.subscribe("persistent/#", QoS::ExactlyOnce).await?;
+    // Publish once the subscription is granted, so every message comes back.
+    let suback = client
+        .subscribe_tracked("persistent/#", QoS::ExactlyOnce)
+        .await?;
+    let publisher = client.clone();
     tokio::spawn(async move {
-        for i in 0u32.. {
-            let payload = i.to_be_bytes().to_vec();
-            if client
-                .publish("persistent/count", QoS::ExactlyOnce, false, payload)
-                .await
-                .is_err()
-            {
+        if suback.wait_async().await.is_err() {
+            return;
+        }
+        for i in 0..MESSAGES {
+            let payload = format!("message {i}");
+            let publish = publisher.publish("persistent/count", QoS::ExactlyOnce, false, payload);
+            if publish.await.is_err() {
                 return;
             }
-            tokio::time::sleep(Duration::from_millis(500)).await;
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
     });
 
+    let mut received = 0;
     loop {
         match eventloop.poll().await {
             Ok(Event::Incoming(Packet::ConnAck(connack))) => {
                 println!("connected, session present: {}", connack.session_present);
             }
-            Ok(Event::Incoming(Packet::Publish(publish))) => {
-                println!("received {:?} on {:?}", publish.payload, publish.topic);
-            }
-            Ok(Event::Incoming(Packet::SubAck(suback))) => {
+            Ok(Event::Incoming(Packet::SubAck(_))) => {
                 let held: Vec<_> = eventloop.subscriptions().iter().collect();
-                println!("suback {:?}; subscribed to {held:?}", suback.return_codes);
+                println!("subscribed to {held:?}");
+            }
+            Ok(Event::Incoming(Packet::Publish(publish))) => {
+                println!("received {:?}", publish.payload);
+                received += 1;
+                if received == MESSAGES {
+                    client.try_disconnect()?;
+                }
             }
             Ok(_) => {}
+            Err(ConnectionError::RequestsDone) => return Ok(()),
             Err(error) => {
                 eprintln!("connection error: {error}; reconnecting in 1 s");
                 tokio::time::sleep(Duration::from_secs(1)).await;
