@@ -364,3 +364,45 @@ async fn lost_subscriptions_are_not_restored_by_default() {
         .await;
     assert!(eventloop.subscriptions().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn reset_session_state_clears_the_stored_session() {
+    let broker = TestBroker::bind().await;
+    let store = Arc::new(MemorySessionStore::new());
+    let options = persistent(broker.port(), store.clone());
+    let (client, mut eventloop) = AsyncClient::builder(options.clone()).build();
+    let mut conn = connect(&broker, &mut eventloop).await;
+    for (pkid, payload) in [(1, "one"), (2, "two")] {
+        client
+            .publish("t", QoS::AtLeastOnce, false, payload)
+            .await
+            .unwrap();
+        assert_eq!(
+            poll_event(&mut eventloop).await,
+            out(Outgoing::Publish(pkid))
+        );
+        conn.expect(&publish("t", QoS::AtLeastOnce, pkid, payload))
+            .await;
+    }
+    let open: SessionSnapshot = [
+        record_publish(QoS::AtLeastOnce, 1, "one"),
+        record_publish(QoS::AtLeastOnce, 2, "two"),
+    ]
+    .into_iter()
+    .collect();
+    assert_eq!(stored(store.as_ref(), &options), Some(open));
+
+    // The fresh session reuses packet id 1; id 2 must not survive in the store.
+    eventloop.reset_session_state();
+    client
+        .publish("t", QoS::AtLeastOnce, false, "three")
+        .await
+        .unwrap();
+    assert_eq!(poll_event(&mut eventloop).await, out(Outgoing::Publish(1)));
+    conn.expect(&publish("t", QoS::AtLeastOnce, 1, "three"))
+        .await;
+    let fresh: SessionSnapshot = [record_publish(QoS::AtLeastOnce, 1, "three")]
+        .into_iter()
+        .collect();
+    assert_eq!(stored(store.as_ref(), &options), Some(fresh));
+}

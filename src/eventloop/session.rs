@@ -22,6 +22,8 @@ pub(super) struct SessionShell {
     records: Vec<SessionRecord>,
     loaded: bool,
     connection: ConnectionKind,
+    /// The application reset the session: the stored one is cleared before the next append.
+    clear_pending: bool,
 }
 
 impl SessionShell {
@@ -31,7 +33,15 @@ impl SessionShell {
             records: Vec::new(),
             loaded: false,
             connection: ConnectionKind::First,
+            clear_pending: false,
         }
+    }
+
+    /// `EventLoop::reset_session_state`: the session starts over, so the stored one is
+    /// cleared (before the next append; the reset itself cannot report an error).
+    pub(super) fn reset(&mut self) {
+        self.records.clear();
+        self.clear_pending = self.store.is_some();
     }
 
     /// Before the first connection: reads the stored session, if any, into `state`
@@ -95,6 +105,7 @@ impl SessionShell {
         if let (false, Some((store, key))) = (session_present, &self.store) {
             self.records.clear();
             store.clear(key)?;
+            self.clear_pending = false;
         }
         let connection = std::mem::replace(&mut self.connection, ConnectionKind::Reconnect);
         let policy = options.resubscribe();
@@ -155,6 +166,10 @@ impl SessionShell {
         let Some((store, key)) = &self.store else {
             return Ok(());
         };
+        if self.clear_pending {
+            store.clear(key)?;
+            self.clear_pending = false;
+        }
         if self.records.is_empty() {
             return Ok(());
         }

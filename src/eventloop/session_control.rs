@@ -34,6 +34,7 @@ impl EventLoop {
     /// one (packet ids restart, incoming QoS 2 memory is cleared). Events not yet returned by
     /// [`EventLoop::poll`] are kept. The connection, if any, stays up: acknowledgements still
     /// due for the old exchanges are then strays.
+    /// A session store in the options is cleared too, before the next append.
     ///
     /// # Examples
     /// ```
@@ -51,5 +52,6 @@ impl EventLoop {
         let mut fresh = MqttState::new(self.mqtt_options.inflight(), self.mqtt_options.ack_mode());
         fresh.events = std::mem::take(&mut self.state.events);
         self.state = fresh;
+        self.session.reset();
     }
 }

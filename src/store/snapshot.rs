@@ -2,6 +2,7 @@
 //! exchange, and the snapshot they fold into. Pure data; no file, no clock.
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::fmt;
 
 use crate::mqttbytes::{PacketType, Publish, QoS};
 
@@ -87,7 +88,7 @@ impl OutgoingEntry {
 ///
 /// Order of [`outgoing`](Self::outgoing): publishes in the order they were accepted; an
 /// exchange moves to the end when its PUBREC arrives (PUBREL order is PUBREC order).
-#[derive(Debug, Clone, Default)]
+#[derive(Clone, Default)]
 pub struct SessionSnapshot {
     outgoing: BTreeMap<u64, OutgoingEntry>,
     seq_of: HashMap<u16, u64>,
@@ -182,6 +183,16 @@ impl SessionSnapshot {
             }
         };
         self.outgoing.insert(seq, entry);
+    }
+}
+
+/// Shows the open exchanges in order, not the bookkeeping behind the order.
+impl fmt::Debug for SessionSnapshot {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SessionSnapshot")
+            .field("outgoing", &self.outgoing.values().collect::<Vec<_>>())
+            .field("incoming_qos2", &self.incoming_qos2)
+            .finish()
     }
 }
 
