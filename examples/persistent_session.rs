@@ -69,10 +69,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
             }
             Ok(_) => {}
             Err(ConnectionError::RequestsDone) => return Ok(()),
-            Err(error) => {
-                eprintln!("connection error: {error}; reconnecting in 1 s");
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
+            // The next poll reconnects after the options' backoff.
+            Err(error) => eprintln!("connection error: {error}; reconnecting"),
         }
     }
 }
