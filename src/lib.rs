@@ -175,6 +175,7 @@ pub use tokio_native_tls;
 pub use tokio_rustls;
 #[cfg(feature = "use-rustls-no-provider")]
 pub use transport::PemInput;
+pub use transport::{AsyncReadWrite, default_socket_connect};
 #[cfg(feature = "proxy")]
 pub use transport::{Proxy, ProxyAuth, ProxyError, ProxyType};
 #[cfg(feature = "websocket")]

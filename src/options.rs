@@ -5,6 +5,7 @@
 mod broker;
 mod builder;
 mod connect;
+mod endpoint;
 mod error;
 mod network;
 mod reconnect;
@@ -90,6 +91,9 @@ pub struct MqttOptions {
     proxy: Option<crate::transport::Proxy>,
     #[cfg(feature = "websocket")]
     request_modifier: Option<crate::transport::RequestModifier>,
+    socket_connector: Option<crate::transport::SocketConnector>,
+    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+    tls_server_name: Option<String>,
 }
 
 impl MqttOptions {
@@ -142,6 +146,9 @@ impl MqttOptions {
             proxy: None,
             #[cfg(feature = "websocket")]
             request_modifier: None,
+            socket_connector: None,
+            #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+            tls_server_name: None,
         }
     }
 
@@ -516,6 +523,7 @@ impl fmt::Debug for MqttOptions {
             .field("session_store", &self.session_store.is_some())
             .field("network", &self.network)
             .field("reconnect", &self.reconnect)
-            .finish()
+            .field("socket_connector", &self.socket_connector.is_some())
+            .finish_non_exhaustive()
     }
 }

@@ -156,7 +156,9 @@ async fn poll_loop(mut eventloop: EventLoop) {
             Err(ConnectionError::MqttState(StateError::AwaitPingResp)) => {}
             Err(ConnectionError::MqttState(StateError::Deserialization(error))) => used(error),
             Err(
-                ConnectionError::NetworkTimeout
+                // 0.33.1 wrote `NetworkTimeout`; the variant now names the broker
+                // (MIGRATION.md, `ConnectionError`).
+                ConnectionError::NetworkTimeout { .. }
                 | ConnectionError::FlushTimeout
                 | ConnectionError::DisconnectTimeout
                 | ConnectionError::BrokerTransportMismatch,

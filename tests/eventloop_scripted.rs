@@ -81,10 +81,12 @@ async fn connect_without_connack_fails_with_network_timeout_after_the_connection
 
     let error = poll_error(&mut eventloop).await;
 
+    let expected_broker = format!("127.0.0.1:{}", broker.port());
     assert!(
-        matches!(error, ConnectionError::NetworkTimeout),
+        matches!(&error, ConnectionError::NetworkTimeout { broker } if *broker == expected_broker),
         "{error:?}"
     );
+    assert!(error.to_string().contains(&expected_broker), "{error}");
     assert_eq!(start.elapsed(), Duration::from_secs(3));
     assert_eq!(broker.next_connect().await.0, 0);
     assert!(matches!(

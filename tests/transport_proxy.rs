@@ -7,7 +7,12 @@
 mod support;
 mod transport_common;
 
-use rumqttc::{ConnectionError, EventLoop, MqttOptions, Proxy, ProxyAuth, ProxyError, ProxyType};
+use std::sync::{Arc, Mutex};
+
+use rumqttc::{
+    ConnectionError, EventLoop, MqttOptions, NetworkOptions, Proxy, ProxyAuth, ProxyError,
+    ProxyType, default_socket_connect,
+};
 use support::mosquitto::{Mosquitto, MosquittoConfig, connected, free_port, within};
 use tokio::io::{AsyncReadExt, AsyncWriteExt, copy_bidirectional};
 use tokio::net::{TcpListener, TcpStream};
@@ -139,6 +144,42 @@ async fn proxy_refusing_with_407_reports_the_status_and_target() {
         "{error:?}"
     );
     assert_eq!(proxy.next_head().await, connect_head(1883, ""));
+}
+
+/// With a proxy and a socket connector, the connector opens the stream to the proxy (once,
+/// with the proxy's address), and the proxy is asked for the broker.
+#[tokio::test]
+async fn socket_connector_reaches_the_proxy_not_the_broker() {
+    let mut proxy = TestProxy::start("HTTP/1.1 407 Proxy Authentication Required").await;
+    let mut options = through(
+        MqttOptions::new("proxy-connector", ("broker.test", 1883)),
+        proxy.proxy(ProxyAuth::None),
+    );
+    let calls = Arc::new(Mutex::new(Vec::new()));
+    let seen = Arc::clone(&calls);
+    options.set_socket_connector(move |host: String, network: NetworkOptions| {
+        seen.lock().unwrap().push(host.clone());
+        default_socket_connect(host, network)
+    });
+
+    let error = first_error(options).await;
+
+    assert!(
+        matches!(
+            &error,
+            ConnectionError::Proxy(ProxyError::Status { status: 407, target, .. })
+                if target == "broker.test:1883"
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        *calls.lock().unwrap(),
+        vec![format!("127.0.0.1:{}", proxy.port)]
+    );
+    assert_eq!(
+        proxy.next_head().await,
+        "CONNECT broker.test:1883 HTTP/1.1\r\nHost: broker.test:1883\r\n\r\n"
+    );
 }
 
 #[tokio::test]

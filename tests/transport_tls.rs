@@ -121,8 +121,9 @@ mod rustls_backend {
                 &error,
                 ConnectionError::Tls(TlsError::Handshake {
                     host,
+                    broker: dialled,
                     source: RustlsError::InvalidCertificate(CertificateError::UnknownIssuer),
-                }) if host == "127.0.0.1"
+                }) if host == "127.0.0.1" && *dialled == format!("127.0.0.1:{}", broker.port())
             ),
             "{error:?}"
         );
@@ -314,7 +315,8 @@ mod native_backend {
         assert!(
             matches!(
                 &error,
-                ConnectionError::Tls(TlsError::NativeHandshake { host, .. }) if host == "127.0.0.1"
+                ConnectionError::Tls(TlsError::NativeHandshake { host, broker: dialled, .. })
+                    if host == "127.0.0.1" && *dialled == format!("127.0.0.1:{}", broker.port())
             ),
             "{error:?}"
         );
@@ -361,4 +363,160 @@ fn tls_transport_fits_tcp_broker_and_not_unix_broker() {
         tcp.try_set_transport(Transport::tls_with_default_config())
             .is_ok()
     );
+}
+
+/// The certificate names only `broker.test` while the client dials 127.0.0.1: the handshake
+/// fails naming both, unless the server name is overridden.
+mod server_name {
+    use super::*;
+
+    /// The name the test certificate is issued for.
+    pub(super) const SERVER_NAME: &str = "broker.test";
+
+    /// A broker whose certificate is valid for [`SERVER_NAME`] only.
+    pub(super) fn broker(certs: &Certs) -> Mosquitto {
+        Mosquitto::start(certs.tls_listener(MosquittoConfig::default(), false))
+    }
+
+    /// Options dialling 127.0.0.1 over `transport`, with the server-name override if asked.
+    pub(super) fn options(
+        broker: &Mosquitto,
+        client_id: &str,
+        transport: Transport,
+        override_name: bool,
+    ) -> MqttOptions {
+        let mut options = tls_options(broker, client_id, transport);
+        if override_name {
+            options.set_tls_server_name(SERVER_NAME);
+        }
+        options
+    }
+
+    /// The error names the dialled address (with its port) and the server name checked.
+    pub(super) fn assert_names_dialled_address(error: &ConnectionError, broker: &Mosquitto) {
+        let text = error.to_string();
+        assert!(
+            text.contains(&format!("127.0.0.1:{}", broker.port())),
+            "{text}"
+        );
+    }
+}
+
+#[cfg(any(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"))]
+mod rustls_server_name {
+    use rumqttc::TlsError;
+    use rumqttc::tokio_rustls::rustls::{CertificateError, Error as RustlsError};
+
+    use super::server_name::{SERVER_NAME, assert_names_dialled_address, broker, options};
+    use super::*;
+
+    fn transport(certs: &Certs) -> Transport {
+        Transport::tls(certs.ca.clone().into_bytes(), None, None)
+    }
+
+    #[tokio::test]
+    async fn rustls_dialling_an_ip_without_override_fails_naming_the_host() {
+        let certs = Certs::for_names(&[SERVER_NAME]);
+        let broker = broker(&certs);
+
+        let error = first_error(options(&broker, "sni-none", transport(&certs), false)).await;
+
+        assert!(
+            matches!(
+                &error,
+                ConnectionError::Tls(TlsError::Handshake {
+                    host,
+                    source: RustlsError::InvalidCertificate(
+                        CertificateError::NotValidForName
+                            | CertificateError::NotValidForNameContext { .. }
+                    ),
+                    ..
+                }) if host == "127.0.0.1"
+            ),
+            "{error:?}"
+        );
+        assert_names_dialled_address(&error, &broker);
+    }
+
+    #[tokio::test]
+    async fn rustls_with_server_name_override_verifies_the_certificate_name() {
+        let certs = Certs::for_names(&[SERVER_NAME]);
+        let broker = broker(&certs);
+        let sub = options(&broker, "sni-rustls-sub", transport(&certs), true);
+        let publisher = options(&broker, "sni-rustls-pub", transport(&certs), true);
+        assert_roundtrip(sub, publisher, "tls/rustls/sni").await;
+    }
+}
+
+#[cfg(feature = "use-native-tls")]
+mod native_server_name {
+    use rumqttc::tokio_native_tls::native_tls::{Certificate, Protocol, TlsConnector};
+    use rumqttc::{TlsConfiguration, TlsError};
+
+    use super::server_name::{SERVER_NAME, assert_names_dialled_address, broker, options};
+    use super::*;
+
+    fn transport(certs: &Certs) -> Transport {
+        Transport::tls_with_config(TlsConfiguration::simple_native(
+            certs.ca.clone().into_bytes(),
+            None,
+        ))
+    }
+
+    #[tokio::test]
+    async fn native_tls_dialling_an_ip_without_override_fails_naming_the_host() {
+        let certs = Certs::for_names(&[SERVER_NAME]);
+        let broker = broker(&certs);
+
+        let error = first_error(options(
+            &broker,
+            "sni-native-none",
+            transport(&certs),
+            false,
+        ))
+        .await;
+
+        assert!(
+            matches!(
+                &error,
+                ConnectionError::Tls(TlsError::NativeHandshake { host, .. }) if host == "127.0.0.1"
+            ),
+            "{error:?}"
+        );
+        assert_names_dialled_address(&error, &broker);
+    }
+
+    #[tokio::test]
+    async fn native_tls_with_server_name_override_verifies_the_certificate_name() {
+        let certs = Certs::for_names(&[SERVER_NAME]);
+        let broker = broker(&certs);
+        let sub = options(&broker, "sni-native-sub", transport(&certs), true);
+        let publisher = options(&broker, "sni-native-pub", transport(&certs), true);
+        assert_roundtrip(sub, publisher, "tls/native/sni").await;
+    }
+
+    /// The broker demands a client certificate the client does not have, and refuses the
+    /// handshake (the client caps TLS at 1.2, where the refusal comes inside the handshake):
+    /// a TLS error, not an IO error. The TLS 1.3 refusal, which comes after the client's
+    /// handshake, is in `transport_errors.rs` against an in-process server (with mosquitto
+    /// it races a connection reset).
+    #[tokio::test]
+    async fn native_tls_handshake_refused_by_the_broker_is_a_tls_error_naming_the_broker() {
+        let certs = Certs::for_names(&[SERVER_NAME]);
+        let broker = Mosquitto::start(certs.tls_listener(MosquittoConfig::default(), true));
+        let connector = TlsConnector::builder()
+            .add_root_certificate(Certificate::from_pem(certs.ca.as_bytes()).unwrap())
+            .max_protocol_version(Some(Protocol::Tlsv12))
+            .build()
+            .unwrap();
+        let transport = Transport::tls_with_config(connector.into());
+
+        let error = first_error(options(&broker, "native-refused", transport, true)).await;
+
+        assert!(
+            matches!(&error, ConnectionError::Tls(TlsError::NativeHandshake { host, .. }) if host == SERVER_NAME),
+            "{error:?}"
+        );
+        assert_names_dialled_address(&error, &broker);
+    }
 }

@@ -65,6 +65,22 @@ async fn wss_with_native_tls_through_mosquitto_delivers_exact_payloads() {
     assert_roundtrip(sub, publisher, "ws/native").await;
 }
 
+/// The TLS server-name override applies to secure WebSocket too: the certificate names only
+/// `broker.test`, the URL dials 127.0.0.1.
+#[cfg(any(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"))]
+#[tokio::test]
+async fn wss_with_tls_server_name_override_verifies_the_certificate_name() {
+    let certs = transport_common::Certs::for_names(&["broker.test"]);
+    let broker = Mosquitto::start(certs.wss_listener(MosquittoConfig::default()));
+    let wss = |client_id: &str| {
+        let transport = Transport::wss(certs.ca.clone().into_bytes(), None, None);
+        let mut options = ws_options(broker.port_of(WSS_LISTENER), client_id, transport);
+        options.set_tls_server_name("broker.test");
+        options
+    };
+    assert_roundtrip(wss("wss-sni-sub"), wss("wss-sni-pub"), "ws/rustls/sni").await;
+}
+
 /// A one-connection HTTP server on 127.0.0.1:0 that reads the upgrade request, writes
 /// `respond(request)` (raw bytes), then drains the socket until the client closes. The
 /// task yields the request head.
@@ -166,9 +182,9 @@ async fn websocket_upgrade_answered_without_subprotocol_fails_with_subprotocol_e
         matches!(
             &error,
             Err(ConnectionError::Websocket(WebsocketError::Subprotocol {
-                host,
+                broker,
                 source: SubProtocolError::NoSubProtocol,
-            })) if host == "127.0.0.1"
+            })) if *broker == format!("ws://127.0.0.1:{port}/mqtt")
         ),
         "{error:?}"
     );
@@ -184,10 +200,15 @@ async fn websocket_upgrade_refused_with_404_reports_the_status() {
     assert!(
         matches!(
             &error,
-            Err(ConnectionError::Websocket(WebsocketError::UpgradeRejected { status: 404, host }))
-                if host == "127.0.0.1"
+            Err(ConnectionError::Websocket(WebsocketError::UpgradeRejected { status: 404, broker }))
+                if *broker == format!("ws://127.0.0.1:{port}/mqtt")
         ),
         "{error:?}"
+    );
+    let text = error.unwrap_err().to_string();
+    assert!(
+        text.contains(&format!("ws://127.0.0.1:{port}/mqtt")),
+        "{text}"
     );
 }
 

@@ -46,9 +46,11 @@ impl EventLoop {
         self.lifecycle.handle_attempt(&self.mqtt_options, &broker);
         let timeout = Duration::from_secs(self.network_options.connection_timeout());
         let handshake = handshake(&self.mqtt_options, &self.network_options, &broker);
-        let (network, connack) = time::timeout(timeout, handshake)
-            .await
-            .map_err(|_| ConnectionError::NetworkTimeout)??;
+        let (network, connack) = time::timeout(timeout, handshake).await.map_err(|_| {
+            ConnectionError::NetworkTimeout {
+                broker: broker.to_string(),
+            }
+        })??;
         if self.mqtt_options.clean_session() && connack.session_present {
             return Err(ConnectionError::SessionStateMismatch {
                 clean_session: true,
@@ -93,12 +95,20 @@ async fn handshake(
         options.max_outgoing_packet_size(),
     );
     network.write(&Packet::Connect(connect))?;
-    network.flush().await?;
-    match network.read().await? {
+    let connack = exchange(&mut network)
+        .await
+        .map_err(|error| transport::exchange_error(options, broker, error))?;
+    match connack {
         Packet::ConnAck(connack) if connack.code == ConnectReturnCode::Success => {
             Ok((network, connack))
         }
         Packet::ConnAck(connack) => Err(ConnectionError::ConnectionRefused(connack.code)),
         other => Err(ConnectionError::NotConnAck(Box::new(other))),
     }
+}
+
+/// Sends the queued CONNECT and reads the answer.
+async fn exchange(network: &mut Network) -> Result<Packet, ConnectionError> {
+    network.flush().await?;
+    network.read().await
 }

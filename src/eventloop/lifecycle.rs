@@ -4,7 +4,7 @@
 
 use std::collections::hash_map::RandomState;
 use std::error::Error as StdError;
-use std::fmt::{self, Write as _};
+use std::fmt::Write as _;
 use std::hash::BuildHasher;
 
 use log::{debug, info, warn};
@@ -60,11 +60,7 @@ impl Lifecycle {
         // A connection dropped by `EventLoop::clean` ended without an error to count.
         self.connected_since = None;
         self.attempts = self.attempts.saturating_add(1);
-        debug!(
-            "connecting to {} (attempt {})",
-            BrokerName(broker),
-            self.attempts
-        );
+        debug!("connecting to {} (attempt {})", broker, self.attempts);
     }
 
     /// `broker` accepted the connection at `now`; `replay` requests of the session resume.
@@ -77,17 +73,14 @@ impl Lifecycle {
     ) {
         debug!(
             "CONNACK from {}: {:?}, session present: {}",
-            BrokerName(broker),
-            connack.code,
-            connack.session_present
+            broker, connack.code, connack.session_present
         );
         self.connections = self.connections.saturating_add(1);
         self.connected_since = Some(now);
         self.schedule.handle_connected(now);
         info!(
             "connected to {} (session present: {})",
-            BrokerName(broker),
-            connack.session_present
+            broker, connack.session_present
         );
         if replay > 0 {
             info!("resuming the session: replaying {replay} request(s)");
@@ -103,7 +96,7 @@ impl Lifecycle {
         error: &ConnectionError,
         unfinished: usize,
     ) {
-        let broker = BrokerName(self.broker(options));
+        let broker = self.broker(options);
         let cause = chain(error);
         match self.connected_since.take() {
             Some(_) => {
@@ -116,7 +109,7 @@ impl Lifecycle {
         if let (Some(delay), Some(_)) = (self.schedule.delay(), self.reconnect_at) {
             info!(
                 "reconnecting to {} in {delay:?} after {} failed round(s)",
-                BrokerName(self.broker(options)),
+                self.broker(options),
                 self.schedule.failed_rounds()
             );
         }
@@ -132,23 +125,4 @@ pub(super) fn chain(error: &dyn StdError) -> String {
         source = cause.source();
     }
     text
-}
-
-/// A broker as log records show it: `host:port`, the socket path, or the WebSocket host,
-/// port and path (never the URL's query, which may carry a token).
-pub(super) struct BrokerName<'a>(pub(super) &'a Broker);
-
-impl fmt::Display for BrokerName<'_> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self.0.tcp_address() {
-            Some((host, port)) if host.contains(':') => return write!(f, "[{host}]:{port}"),
-            Some((host, port)) => return write!(f, "{host}:{port}"),
-            None => {}
-        }
-        #[cfg(unix)]
-        if let Some(path) = self.0.unix_path() {
-            return write!(f, "{}", path.display());
-        }
-        write!(f, "{:?}", self.0)
-    }
 }

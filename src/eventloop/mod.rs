@@ -52,15 +52,20 @@ pub enum ConnectionError {
     #[error("cannot encode an outgoing packet")]
     Encode(#[source] mqttbytes::Error),
     /// Connecting (transport and CONNECT/CONNACK) took longer than the connection timeout.
-    #[error("connection attempt timed out")]
-    NetworkTimeout,
+    #[error("connecting to `{broker}` timed out")]
+    NetworkTimeout {
+        /// The broker the attempt was for, as `host:port`, socket path or URL.
+        broker: String,
+    },
     /// Writing to the network took longer than the connection timeout.
     #[error("flushing to the network timed out")]
     FlushTimeout,
     /// A graceful disconnect could not drain in time; no DISCONNECT was sent.
     #[error("graceful disconnect timed out before in-flight work was acknowledged")]
     DisconnectTimeout,
-    /// A transport error.
+    /// A transport error. While connecting, its message names the broker and the failed
+    /// step (resolve, connect, socket connector, CONNECT/CONNACK exchange), its kind is the
+    /// original error's, and the original error is its `source()`.
     #[error(transparent)]
     Io(#[from] io::Error),
     /// The broker refused the connection.

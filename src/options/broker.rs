@@ -13,6 +13,7 @@ use super::OptionError;
 use crate::transport::Proxy;
 #[cfg(feature = "websocket")]
 use crate::transport::RequestModifier;
+use crate::transport::authority;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 use crate::transport::{TlsConfiguration, TlsError};
 #[cfg(feature = "websocket")]
@@ -209,6 +210,34 @@ impl fmt::Debug for Broker {
                 .field("port", port)
                 .field("path", path)
                 .finish_non_exhaustive(),
+        }
+    }
+}
+
+/// Where the broker is, as errors and logs name it: `host:port` (an IPv6 literal in
+/// brackets), the socket path, or a WebSocket URL without its query and user info.
+///
+/// # Examples
+/// ```
+/// use rumqttc::Broker;
+///
+/// assert_eq!(Broker::tcp("::1", 1883).to_string(), "[::1]:1883");
+/// assert_eq!(Broker::from("broker.local").to_string(), "broker.local:1883");
+/// ```
+impl fmt::Display for Broker {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match &self.target {
+            Target::Tcp { host, port } => f.write_str(&authority(host, *port)),
+            #[cfg(unix)]
+            Target::Unix { path } => write!(f, "{}", path.display()),
+            #[cfg(feature = "websocket")]
+            Target::Websocket {
+                host, port, path, ..
+            } => match port {
+                Some(port) => write!(f, "ws://{}{path}", authority(host, *port)),
+                None if host.contains(':') => write!(f, "ws://[{host}]{path}"),
+                None => write!(f, "ws://{host}{path}"),
+            },
         }
     }
 }

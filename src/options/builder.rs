@@ -1,7 +1,8 @@
 //! [`MqttOptionsBuilder`]: the consuming, chainable form of the [`MqttOptions`] setters.
 //! Every method forwards to the setter of the same name; validation stays in `validate`.
 
-use std::future::IntoFuture;
+use std::future::{Future, IntoFuture};
+use std::io;
 use std::time::Duration;
 
 use bytes::Bytes;
@@ -13,6 +14,7 @@ use super::{
     AckMode, Backoff, Broker, ConfigError, MqttOptions, NetworkOptions, SessionMode, Transport,
 };
 use crate::mqttbytes::{ConnectAuth, LastWill};
+use crate::transport::AsyncReadWrite;
 
 /// Builds [`MqttOptions`] by value, one option per call.
 ///
@@ -232,6 +234,52 @@ impl MqttOptionsBuilder {
         E: std::error::Error + Send + Sync + 'static,
     {
         self.options.set_credentials_provider(provider);
+        self
+    }
+
+    /// See [`MqttOptions::set_socket_connector`].
+    ///
+    /// # Examples
+    /// ```
+    /// use rumqttc::{MqttOptions, NetworkOptions, default_socket_connect};
+    ///
+    /// let options = MqttOptions::builder("sensor-17", "localhost")
+    ///     .socket_connector(|host: String, mut network: NetworkOptions| {
+    ///         network.set_tcp_nodelay(true);
+    ///         default_socket_connect(host, network)
+    ///     })
+    ///     .build();
+    /// assert!(options.has_socket_connector());
+    /// ```
+    pub fn socket_connector<F, Fut, S>(mut self, connector: F) -> Self
+    where
+        F: Fn(String, NetworkOptions) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = io::Result<S>> + Send + 'static,
+        S: AsyncReadWrite + 'static,
+    {
+        self.options.set_socket_connector(connector);
+        self
+    }
+
+    /// See [`MqttOptions::set_tls_server_name`].
+    ///
+    /// # Examples
+    /// ```
+    /// use rumqttc::{MqttOptions, Transport};
+    ///
+    /// let options = MqttOptions::builder("sensor-17", ("10.0.0.7", 8883))
+    ///     .transport(Transport::tls_with_default_config())
+    ///     .tls_server_name("broker.example.com")
+    ///     .build();
+    /// assert_eq!(options.tls_server_name(), Some("broker.example.com"));
+    /// ```
+    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+    #[cfg_attr(
+        docsrs,
+        doc(cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls")))
+    )]
+    pub fn tls_server_name(mut self, server_name: impl Into<String>) -> Self {
+        self.options.set_tls_server_name(server_name);
         self
     }
 

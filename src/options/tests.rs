@@ -781,3 +781,51 @@ fn minimum_client_id_table() {
         assert_eq!(is_mqtt_minimum_client_id(id), expected, "{id:?}");
     }
 }
+
+// ---- broker names and the connection endpoint ----
+
+#[test]
+fn broker_display_names_tcp_and_unix_brokers() {
+    assert_eq!(
+        Broker::tcp("broker.test", 8883).to_string(),
+        "broker.test:8883"
+    );
+    assert_eq!(Broker::tcp("::1", 1883).to_string(), "[::1]:1883");
+    #[cfg(unix)]
+    assert_eq!(Broker::unix("/run/mqtt.sock").to_string(), "/run/mqtt.sock");
+}
+
+#[cfg(feature = "websocket")]
+#[test]
+fn broker_display_leaves_out_the_websocket_query() -> Result<(), OptionError> {
+    let broker = Broker::websocket("ws://example.com:9001/mqtt?token=secret")?;
+    assert_eq!(broker.to_string(), "ws://example.com:9001/mqtt");
+    let no_port = Broker::websocket("ws://example.com/mqtt")?;
+    assert_eq!(no_port.to_string(), "ws://example.com/mqtt");
+    Ok(())
+}
+
+#[test]
+fn socket_connector_is_unset_by_default_and_shown_in_debug() {
+    let mut options = MqttOptions::new("dev1", "localhost");
+    assert!(!options.has_socket_connector());
+    assert!(format!("{options:?}").contains("socket_connector: false"));
+    options.set_socket_connector(crate::default_socket_connect);
+    assert!(options.has_socket_connector());
+    assert!(options.clone().has_socket_connector());
+}
+
+#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+#[test]
+fn tls_server_name_is_unset_by_default_and_can_be_set_and_cleared() {
+    let mut options = MqttOptions::new("dev1", ("10.0.0.7", 8883));
+    assert_eq!(options.tls_server_name(), None);
+    options.set_tls_server_name("broker.test");
+    assert_eq!(options.tls_server_name(), Some("broker.test"));
+    options.clear_tls_server_name();
+    assert_eq!(options.tls_server_name(), None);
+    let built = MqttOptions::builder("dev1", ("10.0.0.7", 8883))
+        .tls_server_name("broker.test")
+        .build();
+    assert_eq!(built.tls_server_name(), Some("broker.test"));
+}

@@ -2,8 +2,10 @@
 //! [`connect`] layering proxy, TLS and WebSocket as the [`Transport`] asks. Knows nothing of
 //! MQTT; the caller bounds the whole attempt with the connection timeout.
 
+mod error;
 #[cfg(feature = "proxy")]
 mod proxy;
+mod socket;
 mod tcp;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 mod tls;
@@ -12,6 +14,7 @@ mod unix;
 #[cfg(feature = "websocket")]
 mod websocket;
 
+use std::fmt;
 use std::io;
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -20,6 +23,11 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
 use crate::{Broker, ConnectionError, MqttOptions, NetworkOptions, Transport};
+use error::{ConnectStep, located};
+
+pub(crate) use error::{authority, exchange_error};
+pub(crate) use socket::SocketConnector;
+pub use socket::{AsyncReadWrite, default_socket_connect};
 
 #[cfg(feature = "proxy")]
 pub use proxy::{Proxy, ProxyAuth, ProxyError, ProxyType};
@@ -43,11 +51,12 @@ const DEFAULT_WS_PORT: u16 = 80;
 const DEFAULT_WSS_PORT: u16 = 443;
 
 /// The connected byte stream, whichever transport produced it. The TLS and WebSocket
-/// layers wrap another `Stream` (TCP, or TLS for wss and HTTPS proxies).
-#[derive(Debug)]
+/// layers wrap another `Stream` (TCP, a custom socket, or TLS for wss and HTTPS proxies).
 pub(crate) enum Stream {
     /// Plain TCP (possibly a proxy tunnel).
     Tcp(TcpStream),
+    /// What the application's socket connector returned.
+    Custom(Box<dyn AsyncReadWrite>),
     /// Unix domain socket.
     #[cfg(unix)]
     Unix(tokio::net::UnixStream),
@@ -64,6 +73,9 @@ pub(crate) enum Stream {
 
 /// Opens the transport configured in `options` to `broker`, one of its brokers (no MQTT
 /// traffic yet).
+///
+/// Errors name the broker: an IO error in its message (its kind and cause kept), TLS and
+/// WebSocket errors in a field.
 pub(crate) async fn connect(
     options: &MqttOptions,
     broker: &Broker,
@@ -78,14 +90,20 @@ pub(crate) async fn connect(
         #[cfg(unix)]
         Transport::Unix => {
             let path = broker.unix_path().ok_or_else(mismatch)?;
-            Ok(Stream::Unix(unix::connect(path).await?))
+            match unix::connect(path).await {
+                Ok(stream) => Ok(Stream::Unix(stream)),
+                Err(error) => Err(located(ConnectStep::Connect, broker.to_string(), error).into()),
+            }
         }
         #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
         Transport::Tls(config) => {
             let (host, port) = broker.tcp_address().ok_or_else(mismatch)?;
             let connector = config.connector()?;
             let stream = base(options, host, port, network).await?;
-            Ok(connector.connect(host, stream).await?)
+            let server_name = options.tls_server_name().unwrap_or(host);
+            Ok(connector
+                .connect(server_name, &authority(host, port), stream)
+                .await?)
         }
         #[cfg(feature = "websocket")]
         Transport::Ws => {
@@ -93,7 +111,7 @@ pub(crate) async fn connect(
                 .websocket_address(DEFAULT_WS_PORT)
                 .ok_or_else(mismatch)?;
             let stream = base(options, host, port, network).await?;
-            upgrade(options, broker, host, stream).await
+            upgrade(options, broker, stream).await
         }
         #[cfg(all(
             feature = "websocket",
@@ -105,36 +123,54 @@ pub(crate) async fn connect(
                 .ok_or_else(mismatch)?;
             let connector = config.connector()?;
             let stream = base(options, host, port, network).await?;
-            let stream = connector.connect(host, stream).await?;
-            upgrade(options, broker, host, stream).await
+            let server_name = options.tls_server_name().unwrap_or(host);
+            let stream = connector
+                .connect(server_name, &authority(host, port), stream)
+                .await?;
+            upgrade(options, broker, stream).await
         }
     }
 }
 
 /// The stream everything else is layered on: a tunnel through the configured proxy, or
-/// a direct TCP connection.
-#[cfg(feature = "proxy")]
+/// the stream [`dial`] opens to the broker.
 async fn base(
     options: &MqttOptions,
     host: &str,
     port: u16,
     network: &NetworkOptions,
 ) -> Result<Stream, ConnectionError> {
-    match options.proxy() {
-        Some(proxy) => Ok(proxy::connect(&proxy, host, port, network).await?),
-        None => Ok(Stream::Tcp(tcp::connect(host, port, network).await?)),
+    let connector = options.socket_connector();
+    #[cfg(feature = "proxy")]
+    if let Some(proxy) = options.proxy() {
+        return Ok(proxy::connect(&proxy, host, port, network, connector.as_ref()).await?);
     }
+    Ok(dial(host, port, network, connector.as_ref()).await?)
 }
 
-/// The stream everything else is layered on: a direct TCP connection.
-#[cfg(not(feature = "proxy"))]
-async fn base(
-    _options: &MqttOptions,
+/// Opens a stream to `host:port` through the application's socket connector if there is
+/// one, else by resolving the host and connecting TCP. The error names `host:port`.
+async fn dial(
     host: &str,
     port: u16,
     network: &NetworkOptions,
-) -> Result<Stream, ConnectionError> {
-    Ok(Stream::Tcp(tcp::connect(host, port, network).await?))
+    connector: Option<&SocketConnector>,
+) -> io::Result<Stream> {
+    let address = authority(host, port);
+    if let Some(connector) = connector {
+        return match connector.connect(address.clone(), network.clone()).await {
+            Ok(stream) => Ok(Stream::Custom(stream)),
+            Err(error) => Err(located(ConnectStep::Connector, address, error)),
+        };
+    }
+    let addrs = match tcp::resolve((host, port)).await {
+        Ok(addrs) => addrs,
+        Err(error) => return Err(located(ConnectStep::Resolve, address, error)),
+    };
+    match tcp::connect_resolved(addrs, network).await {
+        Ok(stream) => Ok(Stream::Tcp(stream)),
+        Err(error) => Err(located(ConnectStep::Connect, address, error)),
+    }
 }
 
 /// The WebSocket upgrade to the broker URL, with the options' request modifier.
@@ -142,14 +178,31 @@ async fn base(
 async fn upgrade(
     options: &MqttOptions,
     broker: &Broker,
-    host: &str,
     stream: Stream,
 ) -> Result<Stream, ConnectionError> {
     let url = broker
         .websocket_url()
         .ok_or(ConnectionError::BrokerTransportMismatch)?;
     let modifier = options.request_modifier();
-    Ok(websocket::connect(url, host, modifier.as_ref(), stream).await?)
+    Ok(websocket::connect(url, &broker.to_string(), modifier.as_ref(), stream).await?)
+}
+
+/// Shows which transport the stream is; the bytes and peers are not shown.
+impl fmt::Debug for Stream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Tcp(_) => "Stream::Tcp",
+            Self::Custom(_) => "Stream::Custom",
+            #[cfg(unix)]
+            Self::Unix(_) => "Stream::Unix",
+            #[cfg(feature = "use-rustls-no-provider")]
+            Self::Rustls(_) => "Stream::Rustls",
+            #[cfg(feature = "use-native-tls")]
+            Self::NativeTls(_) => "Stream::NativeTls",
+            #[cfg(feature = "websocket")]
+            Self::Websocket(_) => "Stream::Websocket",
+        })
+    }
 }
 
 /// Forwards a poll call to whichever stream is inside.
@@ -157,6 +210,7 @@ macro_rules! delegate {
     ($self:ident, $stream:ident => $call:expr) => {
         match $self.get_mut() {
             Stream::Tcp($stream) => $call,
+            Stream::Custom($stream) => $call,
             #[cfg(unix)]
             Stream::Unix($stream) => $call,
             #[cfg(feature = "use-rustls-no-provider")]
@@ -199,6 +253,7 @@ impl AsyncWrite for Stream {
     fn is_write_vectored(&self) -> bool {
         match self {
             Self::Tcp(s) => s.is_write_vectored(),
+            Self::Custom(s) => s.is_write_vectored(),
             #[cfg(unix)]
             Self::Unix(s) => s.is_write_vectored(),
             #[cfg(feature = "use-rustls-no-provider")]

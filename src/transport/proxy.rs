@@ -8,7 +8,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 use super::tls::{TlsConfiguration, TlsError};
-use super::{Stream, tcp};
+use super::{SocketConnector, Stream, authority, dial};
 use crate::NetworkOptions;
 
 /// The longest CONNECT response head accepted, in bytes.
@@ -116,14 +116,14 @@ impl Proxy {
 
 impl ProxyType {
     /// Adds TLS to the proxy connection when the proxy speaks HTTPS.
-    async fn secure(&self, _proxy_host: &str, stream: Stream) -> Result<Stream, ProxyError> {
+    async fn secure(&self, _proxy: &Proxy, stream: Stream) -> Result<Stream, ProxyError> {
         match self {
             Self::Http => Ok(stream),
             #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
             Self::Https(config) => {
                 let connector = config.connector().map_err(ProxyError::Tls)?;
                 connector
-                    .connect(_proxy_host, stream)
+                    .connect(&_proxy.addr, &_proxy.name(), stream)
                     .await
                     .map_err(ProxyError::Tls)
             }
@@ -131,21 +131,23 @@ impl ProxyType {
     }
 }
 
-/// Opens a tunnel to `host:port` through `proxy`.
+/// Opens a tunnel to `host:port` through `proxy`, reaching the proxy through the socket
+/// connector if one is given.
 pub(crate) async fn connect(
     proxy: &Proxy,
     host: &str,
     port: u16,
     network: &NetworkOptions,
+    connector: Option<&SocketConnector>,
 ) -> Result<Stream, ProxyError> {
     let io_error = |source| ProxyError::Io {
         proxy: proxy.name(),
         source,
     };
-    let tcp = tcp::connect(&proxy.addr, proxy.port, network)
+    let stream = dial(&proxy.addr, proxy.port, network, connector)
         .await
         .map_err(io_error)?;
-    let mut stream = proxy.ty.secure(&proxy.addr, Stream::Tcp(tcp)).await?;
+    let mut stream = proxy.ty.secure(proxy, stream).await?;
     let target = authority(host, port);
     let request = connect_request(&target, &proxy.auth).map_err(io_error)?;
     stream
@@ -164,15 +166,6 @@ pub(crate) async fn connect(
         None => Err(ProxyError::MalformedResponse {
             proxy: proxy.name(),
         }),
-    }
-}
-
-/// `host:port`, with an IPv6 literal in brackets.
-fn authority(host: &str, port: u16) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
     }
 }
 
@@ -279,13 +272,6 @@ mod tests {
     fn connect_request_with_line_break_in_host_is_refused() {
         let error = connect_request("evil\r\nX: y:1883", &ProxyAuth::None).unwrap_err();
         assert_eq!(error.kind(), io::ErrorKind::InvalidInput);
-    }
-
-    #[test]
-    fn authority_brackets_ipv6_literals_only() {
-        assert_eq!(authority("::1", 1883), "[::1]:1883");
-        assert_eq!(authority("[::1]", 1883), "[::1]:1883");
-        assert_eq!(authority("127.0.0.1", 8883), "127.0.0.1:8883");
     }
 
     #[test]

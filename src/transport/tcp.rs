@@ -4,31 +4,48 @@
 use std::io;
 use std::net::SocketAddr;
 
-use tokio::net::{TcpSocket, TcpStream, lookup_host};
+use tokio::net::{TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
 
 use crate::NetworkOptions;
 
-/// Resolves `host:port` and connects to the first address that accepts, trying them in turn.
+/// Resolves `address` (`(host, port)` or `"host:port"`) and connects to the first resolved
+/// address that accepts, trying them in turn.
 ///
 /// The caller bounds the whole attempt with the connection timeout.
-pub(crate) async fn connect(
-    host: &str,
-    port: u16,
+pub(crate) async fn connect<A: ToSocketAddrs>(
+    address: A,
     options: &NetworkOptions,
 ) -> io::Result<TcpStream> {
-    let mut last_error = None;
-    for addr in lookup_host((host, port)).await? {
+    connect_resolved(resolve(address).await?, options).await
+}
+
+/// The addresses `address` resolves to; an empty answer is an [`io::ErrorKind::InvalidInput`]
+/// error.
+pub(crate) async fn resolve<A: ToSocketAddrs>(address: A) -> io::Result<Vec<SocketAddr>> {
+    let addrs: Vec<SocketAddr> = lookup_host(address).await?.collect();
+    if addrs.is_empty() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "could not resolve to any address",
+        ));
+    }
+    Ok(addrs)
+}
+
+/// Connects to the first of `addrs` that accepts, trying them in turn; fails with the last
+/// error.
+pub(crate) async fn connect_resolved(
+    addrs: Vec<SocketAddr>,
+    options: &NetworkOptions,
+) -> io::Result<TcpStream> {
+    let mut last_error = io::Error::new(io::ErrorKind::InvalidInput, "no address to connect to");
+    for addr in addrs {
         match connect_addr(addr, options).await {
             Ok(stream) => return Ok(stream),
-            Err(error) => last_error = Some(error),
+            Err(error) => last_error = error,
         }
     }
-    Err(last_error.unwrap_or_else(|| {
-        io::Error::new(
-            io::ErrorKind::InvalidInput,
-            format!("{host}:{port} did not resolve to any address"),
-        )
-    }))
+    Err(last_error)
 }
 
 /// Connects one socket address, applying nodelay, buffer sizes and bind options first.

@@ -4,6 +4,7 @@
 
 #[cfg(feature = "use-native-tls")]
 mod native;
+mod refusal;
 #[cfg(feature = "use-rustls-no-provider")]
 mod rustls;
 
@@ -16,6 +17,8 @@ use std::sync::Arc;
 use tokio_rustls::rustls::{ClientConfig, pki_types};
 
 use super::Stream;
+
+pub(crate) use refusal::refusal;
 
 /// How to secure a TLS (or WSS) connection, and with which backend.
 ///
@@ -216,11 +219,13 @@ impl fmt::Display for PemInput {
 /// Configuration errors name the input at fault; handshake errors name the host.
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
-    /// The transport failed during the TLS handshake with `host`.
-    #[error("tls handshake with `{host}` failed")]
+    /// The transport failed during the TLS handshake with `broker`.
+    #[error("tls handshake with `{broker}` (server name `{host}`) failed")]
     Io {
-        /// The broker (or proxy) host.
+        /// The server name that was checked.
         host: String,
+        /// The address dialled, as `host:port`: the broker's, or the HTTPS proxy's.
+        broker: String,
         /// The transport error.
         #[source]
         source: io::Error,
@@ -238,16 +243,18 @@ pub enum TlsError {
         #[source]
         source: pki_types::InvalidDnsNameError,
     },
-    /// rustls failed the handshake with `host`: for example the certificate has an unknown
-    /// issuer or is not valid for `host`, or the broker sent an alert.
+    /// rustls failed the handshake with `broker`: for example the certificate has an unknown
+    /// issuer or is not valid for the server name `host`, or the broker sent an alert.
     #[cfg(feature = "use-rustls-no-provider")]
     #[error(
-        "tls handshake with `{host}` failed{}",
+        "tls handshake with `{broker}` (server name `{host}`) failed{}",
         rustls::v1_certificate_hint(source)
     )]
     Handshake {
         /// The server name that was checked.
         host: String,
+        /// The address dialled, as `host:port`: the broker's, or the HTTPS proxy's.
+        broker: String,
         /// The rustls reason.
         #[source]
         source: tokio_rustls::rustls::Error,
@@ -301,15 +308,30 @@ pub enum TlsError {
     #[cfg(feature = "use-native-tls")]
     #[error("cannot build the native-tls connector")]
     NativeTls(#[source] native_tls::Error),
-    /// native-tls failed the handshake with `host` (certificate, name or alert).
+    /// native-tls failed the handshake with `broker` (certificate, server name `host`, or
+    /// an alert).
     #[cfg(feature = "use-native-tls")]
-    #[error("tls handshake with `{host}` failed")]
+    #[error("tls handshake with `{broker}` (server name `{host}`) failed")]
     NativeHandshake {
         /// The server name that was checked.
         host: String,
+        /// The address dialled, as `host:port`: the broker's, or the HTTPS proxy's.
+        broker: String,
         /// The native-tls reason.
         #[source]
         source: native_tls::Error,
+    },
+    /// The broker refused the native-tls session right after the client finished its side of
+    /// the handshake (TLS 1.3 reports a missing or rejected client certificate this way).
+    #[cfg(feature = "use-native-tls")]
+    #[error("tls session with `{broker}` (server name `{host}`) was refused")]
+    NativeRefused {
+        /// The server name that was checked.
+        host: String,
+        /// The address dialled, as `host:port`.
+        broker: String,
+        /// The error the first read reported, holding the platform TLS library's reason.
+        source: io::Error,
     },
 }
 
@@ -352,15 +374,55 @@ impl TlsConfiguration {
     }
 }
 
+impl TlsConfiguration {
+    /// Whether the configuration uses native-tls.
+    #[cfg(feature = "use-native-tls")]
+    const fn is_native(&self) -> bool {
+        matches!(
+            self,
+            Self::SimpleNative { .. } | Self::Native | Self::NativeConnector(_)
+        )
+    }
+}
+
 impl Connector {
-    /// Runs the TLS handshake over `stream`, verifying the certificate for `host`.
-    pub(crate) async fn connect(self, host: &str, stream: Stream) -> Result<Stream, TlsError> {
+    /// Runs the TLS handshake over `stream` (dialled to `broker`, for errors), sending and
+    /// verifying the certificate for `server_name`.
+    pub(crate) async fn connect(
+        self,
+        server_name: &str,
+        broker: &str,
+        stream: Stream,
+    ) -> Result<Stream, TlsError> {
+        let peer = Peer::new(server_name, broker);
         match self {
             #[cfg(feature = "use-rustls-no-provider")]
-            Self::Rustls(config) => rustls::connect(host, config, stream).await,
+            Self::Rustls(config) => rustls::connect(peer, config, stream).await,
             #[cfg(feature = "use-native-tls")]
-            Self::Native(connector) => native::connect(host, connector, stream).await,
+            Self::Native(connector) => native::connect(peer, connector, stream).await,
         }
+    }
+}
+
+/// Who a handshake is with: the name checked and the address dialled.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Peer<'a> {
+    server_name: &'a str,
+    broker: &'a str,
+}
+
+impl<'a> Peer<'a> {
+    /// The handshake checks `server_name`; the stream was dialled to `broker`.
+    pub(crate) const fn new(server_name: &'a str, broker: &'a str) -> Self {
+        Self {
+            server_name,
+            broker,
+        }
+    }
+
+    /// The server name and the address dialled, owned, for an error.
+    fn names(self) -> (String, String) {
+        (self.server_name.to_owned(), self.broker.to_owned())
     }
 }
 

@@ -85,15 +85,15 @@ impl fmt::Debug for RequestModifier {
     }
 }
 
-/// Why the WebSocket upgrade failed. Messages name the broker host, never the whole URL
-/// (its query may carry tokens).
+/// Why the WebSocket upgrade failed. Messages name the broker by its URL without the query
+/// and user info, which may carry tokens.
 #[derive(Debug, thiserror::Error)]
 pub enum WebsocketError {
     /// The broker URL cannot be turned into an upgrade request.
-    #[error("cannot build the websocket upgrade request for `{host}`")]
+    #[error("cannot build the websocket upgrade request for `{broker}`")]
     Request {
-        /// The broker host.
-        host: String,
+        /// The broker URL without query and user info (`ws://host:port/path`).
+        broker: String,
         /// The reason.
         #[source]
         source: Box<WsError>,
@@ -102,27 +102,27 @@ pub enum WebsocketError {
     #[error("the websocket request modifier failed")]
     RequestModifier(#[source] Box<dyn StdError + Send + Sync>),
     /// The broker answered the upgrade with an HTTP status other than 101.
-    #[error("websocket upgrade to `{host}` was refused with http status {status}")]
+    #[error("websocket upgrade to `{broker}` was refused with http status {status}")]
     UpgradeRejected {
-        /// The broker host.
-        host: String,
+        /// The broker URL without query and user info (`ws://host:port/path`).
+        broker: String,
         /// The HTTP status code.
         status: u16,
     },
     /// The broker did not confirm the `mqtt` sub-protocol.
-    #[error("websocket upgrade to `{host}` did not confirm the `mqtt` sub-protocol")]
+    #[error("websocket upgrade to `{broker}` did not confirm the `mqtt` sub-protocol")]
     Subprotocol {
-        /// The broker host.
-        host: String,
+        /// The broker URL without query and user info (`ws://host:port/path`).
+        broker: String,
         /// What the broker answered instead.
         #[source]
         source: SubProtocolError,
     },
     /// The upgrade failed otherwise (malformed response, transport error).
-    #[error("websocket upgrade to `{host}` failed")]
+    #[error("websocket upgrade to `{broker}` failed")]
     Handshake {
-        /// The broker host.
-        host: String,
+        /// The broker URL without query and user info (`ws://host:port/path`).
+        broker: String,
         /// The reason.
         #[source]
         source: Box<WsError>,
@@ -132,14 +132,14 @@ pub enum WebsocketError {
 /// Sends the upgrade request for `url` over `stream` and checks the answer.
 pub(crate) async fn connect(
     url: &str,
-    host: &str,
+    broker: &str,
     modifier: Option<&RequestModifier>,
     stream: Stream,
 ) -> Result<Stream, WebsocketError> {
     let mut request = url
         .into_client_request()
         .map_err(|source| WebsocketError::Request {
-            host: host.to_owned(),
+            broker: broker.to_owned(),
             source: Box::new(source),
         })?;
     request.headers_mut().insert(
@@ -163,22 +163,22 @@ pub(crate) async fn connect(
                 unread: Bytes::new(),
             })))
         }
-        Err(error) => Err(handshake_error(host, error)),
+        Err(error) => Err(handshake_error(broker, error)),
     }
 }
 
-fn handshake_error(host: &str, error: WsError) -> WebsocketError {
-    let host = host.to_owned();
+fn handshake_error(broker: &str, error: WsError) -> WebsocketError {
+    let broker = broker.to_owned();
     match error {
         WsError::Http(response) => WebsocketError::UpgradeRejected {
-            host,
+            broker,
             status: response.status().as_u16(),
         },
         WsError::Protocol(ProtocolError::SecWebSocketSubProtocolError(source)) => {
-            WebsocketError::Subprotocol { host, source }
+            WebsocketError::Subprotocol { broker, source }
         }
         other => WebsocketError::Handshake {
-            host,
+            broker,
             source: Box::new(other),
         },
     }

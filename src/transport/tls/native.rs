@@ -3,7 +3,7 @@
 
 use native_tls::{Certificate, Identity, TlsConnector};
 
-use super::TlsError;
+use super::{Peer, TlsError};
 use crate::transport::Stream;
 
 /// The line that opens each certificate of a PEM bundle.
@@ -46,20 +46,24 @@ fn pem_certificates(ca: &[u8]) -> Result<Vec<Certificate>, TlsError> {
         .collect()
 }
 
-/// The handshake over `stream`, verifying the certificate for `host`.
+/// The handshake over `stream`, verifying the certificate for the peer's server name.
 pub(super) async fn connect(
-    host: &str,
+    peer: Peer<'_>,
     connector: TlsConnector,
     stream: Stream,
 ) -> Result<Stream, TlsError> {
     match tokio_native_tls::TlsConnector::from(connector)
-        .connect(host, stream)
+        .connect(peer.server_name, stream)
         .await
     {
         Ok(tls) => Ok(Stream::NativeTls(Box::new(tls))),
-        Err(source) => Err(TlsError::NativeHandshake {
-            host: host.to_owned(),
-            source,
-        }),
+        Err(source) => {
+            let (host, broker) = peer.names();
+            Err(TlsError::NativeHandshake {
+                host,
+                broker,
+                source,
+            })
+        }
     }
 }

@@ -10,7 +10,7 @@ use tokio_rustls::rustls::pki_types::pem::{self, PemObject};
 use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName};
 use tokio_rustls::rustls::{self, ClientConfig, RootCertStore};
 
-use super::{PemInput, TlsError};
+use super::{Peer, PemInput, TlsError};
 use crate::transport::Stream;
 
 /// A hint for the error users hit most with home-made certificates: `openssl x509 -req`
@@ -144,15 +144,16 @@ fn private_key(input: &[u8]) -> Result<PrivateKeyDer<'static>, TlsError> {
     }
 }
 
-/// The handshake over `stream`, verifying the certificate for `host`.
+/// The handshake over `stream`, verifying the certificate for the peer's server name (an IP
+/// literal is verified against the certificate's IP addresses and sends no SNI).
 pub(super) async fn connect(
-    host: &str,
+    peer: Peer<'_>,
     config: Arc<ClientConfig>,
     stream: Stream,
 ) -> Result<Stream, TlsError> {
     let server_name =
-        ServerName::try_from(host.to_owned()).map_err(|source| TlsError::DNSName {
-            host: host.to_owned(),
+        ServerName::try_from(peer.server_name.to_owned()).map_err(|source| TlsError::DNSName {
+            host: peer.server_name.to_owned(),
             source,
         })?;
     match TlsConnector::from(config)
@@ -160,20 +161,21 @@ pub(super) async fn connect(
         .await
     {
         Ok(tls) => Ok(Stream::Rustls(Box::new(tls))),
-        Err(error) => Err(handshake_error(host, error)),
+        Err(error) => Err(handshake_error(peer, error)),
     }
 }
 
 /// rustls reports its own failures as an `io::Error` wrapping a `rustls::Error`; unwrap it
 /// so the caller can match the reason.
-fn handshake_error(host: &str, error: io::Error) -> TlsError {
-    let host = host.to_owned();
+pub(super) fn handshake_error(peer: Peer<'_>, error: io::Error) -> TlsError {
+    let (host, broker) = peer.names();
     if !error
         .get_ref()
         .is_some_and(|inner| inner.is::<rustls::Error>())
     {
         return TlsError::Io {
             host,
+            broker,
             source: error,
         };
     }
@@ -184,14 +186,17 @@ fn handshake_error(host: &str, error: io::Error) -> TlsError {
     {
         Some(Ok(source)) => TlsError::Handshake {
             host,
+            broker,
             source: *source,
         },
         Some(Err(inner)) => TlsError::Io {
             host,
+            broker,
             source: io::Error::new(kind, inner),
         },
         None => TlsError::Io {
             host,
+            broker,
             source: kind.into(),
         },
     }
