@@ -162,10 +162,12 @@ async fn first_bytes_on_the_wire_are_the_connect_built_from_the_options() {
     assert_eq!(event, incoming(connack_ok()));
 }
 
-/// Back-pressure: with 2 publishes in flight the loop stops taking publishes, so the
-/// capacity-1 lane fills and `try_publish` is refused until PUBACKs open the window.
+/// Back-pressure as the reference has it: with 2 publishes in flight the loop takes one more
+/// publish and holds it, so the capacity-1 lane takes one after that and `try_publish` is
+/// refused until PUBACKs open the window; each PUBACK lets the held publish go out.
 #[tokio::test(start_paused = true)]
-async fn full_window_holds_the_next_publish_and_the_full_lane_refuses_until_pubacks_arrive() {
+async fn full_window_holds_one_publish_in_the_loop_and_the_full_lane_refuses_until_pubacks_arrive()
+{
     let quiet = Duration::from_secs(10);
     let broker = TestBroker::bind().await;
     let mut options = options(broker.port());
@@ -188,16 +190,18 @@ async fn full_window_holds_the_next_publish_and_the_full_lane_refuses_until_puba
         .try_publish("t", QoS::AtLeastOnce, false, "c")
         .unwrap();
     let (held, ()) = tokio::join!(timeout(quiet, eventloop.poll()), conn.expect_silence(quiet));
-    let refused = client.try_publish("t", QoS::AtLeastOnce, false, "d");
-
     assert!(
         held.is_err(),
         "the loop reported {held:?} with the window full"
     );
+    // The loop holds "c"; "d" fills the lane.
+    client
+        .try_publish("t", QoS::AtLeastOnce, false, "d")
+        .unwrap();
     assert_eq!(
-        refused,
+        client.try_publish("t", QoS::AtLeastOnce, false, "e"),
         Err(ClientError::RequestChannelFull(Box::new(publish_request(
-            "t", "d"
+            "t", "e"
         ))))
     );
     conn.send(&puback(1)).await;
@@ -206,8 +210,9 @@ async fn full_window_holds_the_next_publish_and_the_full_lane_refuses_until_puba
         [incoming(puback(1)), outgoing(Outgoing::Publish(3))]
     );
     conn.expect(&publish("t", QoS::AtLeastOnce, 3, "c")).await;
+    // "d" moved from the lane into the loop: the lane has room again.
     client
-        .try_publish("t", QoS::AtLeastOnce, false, "d")
+        .try_publish("t", QoS::AtLeastOnce, false, "e")
         .unwrap();
     let (held, ()) = tokio::join!(timeout(quiet, eventloop.poll()), conn.expect_silence(quiet));
     assert!(
@@ -221,8 +226,12 @@ async fn full_window_holds_the_next_publish_and_the_full_lane_refuses_until_puba
     );
     conn.expect(&publish("t", QoS::AtLeastOnce, 4, "d")).await;
     conn.send(&puback(3)).await;
-    assert_eq!(poll_event(&mut eventloop).await, incoming(puback(3)));
-    assert_eq!(eventloop.state.inflight(), 1);
+    assert_eq!(
+        poll_events(&mut eventloop, 2).await,
+        [incoming(puback(3)), outgoing(Outgoing::Publish(5))]
+    );
+    conn.expect(&publish("t", QoS::AtLeastOnce, 5, "e")).await;
+    assert_eq!(eventloop.state.inflight(), 2);
 }
 
 /// Half-open detection: PINGREQ when the keep-alive falls due, `AwaitPingResp` when its

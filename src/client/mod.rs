@@ -12,7 +12,7 @@ use std::io;
 
 use bytes::{Bytes, BytesMut};
 
-use crate::eventloop::RequestSenders;
+use crate::eventloop::{RequestSenders, Stamped};
 use crate::mqttbytes::{
     MAX_REMAINING_LENGTH, PubAck, PubRec, Publish, QoS, Subscribe, SubscribeFilter, Unsubscribe,
     is_plain_topic_name, valid_filter, valid_topic,
@@ -572,7 +572,7 @@ pub(crate) enum RequestTx {
 
 /// A request matched with the channel it goes to.
 enum Routed<'a> {
-    Lane(&'a flume::Sender<Envelope>, Envelope),
+    Lane(&'a flume::Sender<Stamped>, Stamped),
     Sink(&'a flume::Sender<Request>, Request),
 }
 
@@ -581,9 +581,9 @@ trait Carried {
     fn into_request(self) -> Request;
 }
 
-impl Carried for Envelope {
+impl Carried for Stamped {
     fn into_request(self) -> Request {
-        self.request
+        self.envelope.request
     }
 }
 
@@ -645,7 +645,8 @@ impl RequestTx {
     }
 
     /// Publishes take the publish lane, `disconnect_now` the immediate lane, the rest the
-    /// control lane. A sink takes everything.
+    /// control lane, each stamped with its place in the call order, which the event loop
+    /// restores across lanes. A sink takes everything, in order.
     fn route(&self, envelope: Envelope) -> Routed<'_> {
         match self {
             Self::Sink(tx) => Routed::Sink(tx, envelope.request),
@@ -655,7 +656,7 @@ impl RequestTx {
                     Request::DisconnectNow(_) => &lanes.immediate,
                     _ => &lanes.control,
                 };
-                Routed::Lane(lane, envelope)
+                Routed::Lane(lane, lanes.stamp(envelope))
             }
         }
     }

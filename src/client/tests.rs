@@ -14,9 +14,9 @@ use crate::{
 
 /// The receiving ends of a client's three lanes.
 struct Lanes {
-    publish: flume::Receiver<Envelope>,
-    control: flume::Receiver<Envelope>,
-    immediate: flume::Receiver<Envelope>,
+    publish: flume::Receiver<Stamped>,
+    control: flume::Receiver<Stamped>,
+    immediate: flume::Receiver<Stamped>,
 }
 
 impl Lanes {
@@ -26,9 +26,9 @@ impl Lanes {
 }
 
 /// Every untracked request waiting in `lane`, in order.
-fn drain(lane: &flume::Receiver<Envelope>) -> Vec<Request> {
+fn drain(lane: &flume::Receiver<Stamped>) -> Vec<Request> {
     lane.drain()
-        .map(|envelope| {
+        .map(|Stamped { envelope, .. }| {
             assert!(
                 envelope.notice.is_none(),
                 "untracked request carries a notice"
@@ -39,8 +39,8 @@ fn drain(lane: &flume::Receiver<Envelope>) -> Vec<Request> {
 }
 
 /// The one tracked request waiting in `lane`, with its notice sender.
-fn take_tracked(lane: &flume::Receiver<Envelope>) -> (Request, NoticeTx) {
-    let envelope = lane.try_recv().unwrap();
+fn take_tracked(lane: &flume::Receiver<Stamped>) -> (Request, NoticeTx) {
+    let envelope = lane.try_recv().unwrap().envelope;
     (
         envelope.request,
         envelope.notice.expect("tracked request without a notice"),
@@ -55,6 +55,7 @@ fn client_with(capacity: Option<usize>, max_packet_size: usize) -> (AsyncClient,
         publish: publish_tx,
         control: control_tx,
         immediate: immediate_tx,
+        calls: std::sync::Arc::default(),
     });
     let client = AsyncClient {
         tx,
@@ -549,7 +550,8 @@ async fn zero_capacity_lane_is_a_rendezvous() {
     let request = Box::new(publish("a", QoS::AtMostOnce, false, b"x"));
     let full = Err(ClientError::RequestChannelFull(request));
     assert_eq!(client.try_publish("a", QoS::AtMostOnce, false, "x"), full);
-    let receiver = tokio::spawn(async move { lanes.publish.recv_async().await.map(|e| e.request) });
+    let receiver =
+        tokio::spawn(async move { lanes.publish.recv_async().await.map(|e| e.envelope.request) });
     assert_eq!(
         client.publish("a", QoS::AtMostOnce, false, "x").await,
         Ok(())

@@ -10,7 +10,7 @@ use crate::framed::Network;
 use crate::keepalive::KeepAlive;
 use crate::mqttbytes::{ConnAck, ConnectReturnCode, Packet};
 use crate::options::build_connect;
-use crate::{Broker, ConnectionError, Event, MqttOptions, NetworkOptions, transport};
+use crate::{Broker, ConfigError, ConnectionError, Event, MqttOptions, NetworkOptions, transport};
 
 impl EventLoop {
     /// Waits until the reconnect deadline, then connects.
@@ -37,6 +37,10 @@ impl EventLoop {
 
     async fn connect(&mut self) -> Result<Event, ConnectionError> {
         self.mqtt_options.validate()?;
+        // `set_network_options` may have replaced the options `validate` checked.
+        if self.network_options.connection_timeout() == 0 {
+            return Err(ConfigError::ConnectionTimeout.into());
+        }
         if self.requests.immediate.try_recv().is_some() {
             return self.finish_requested();
         }

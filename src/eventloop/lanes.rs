@@ -1,10 +1,13 @@
 //! The three request lanes between the clients and the event loop (publish, control,
-//! immediate), and the rule for which request the loop takes next: pending work first, in
-//! order; QoS 1/2 publishes only while the in-flight window has room; nothing new while draining.
+//! immediate), the call-order stamp every request carries, and the rule for which request the
+//! loop takes next: pending work first, then the lanes merged back into call order, letting a
+//! control request pass only publishes the in-flight window blocks.
 
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
 use std::pin::Pin;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
@@ -12,41 +15,181 @@ use flume::r#async::RecvStream;
 use futures_core::Stream;
 use tokio::time;
 
-use super::ConnectionError;
 use crate::Request;
 use crate::mqttbytes::QoS;
 use crate::request::Envelope;
 
-/// The sending halves of the three request lanes.
+/// A request with its place in the call order of its client family.
+#[derive(Debug)]
+pub(crate) struct Stamped {
+    /// Taken from the family's shared counter when the call began.
+    pub(crate) seq: u64,
+    pub(crate) envelope: Envelope,
+}
+
+/// The sending halves of the three request lanes and the call counter they share.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestSenders {
     /// Publishes (QoS 0, 1, 2), subject to the in-flight window.
-    pub(crate) publish: flume::Sender<Envelope>,
+    pub(crate) publish: flume::Sender<Stamped>,
     /// Subscribe, unsubscribe, acks and graceful disconnects.
-    pub(crate) control: flume::Sender<Envelope>,
+    pub(crate) control: flume::Sender<Stamped>,
     /// `disconnect_now`, always unbounded.
-    pub(crate) immediate: flume::Sender<Envelope>,
+    pub(crate) immediate: flume::Sender<Stamped>,
+    /// Call order, shared by every clone of the client and by the event loop.
+    pub(crate) calls: Arc<AtomicU64>,
+}
+
+impl RequestSenders {
+    /// Stamps `envelope` with the next number of the call order.
+    pub(crate) fn stamp(&self, envelope: Envelope) -> Stamped {
+        // Relaxed is enough: the stamps only need this one counter's modification order,
+        // which agrees with happens-before (coherence), so a call that returned before
+        // another began holds the smaller number.
+        let seq = self.calls.fetch_add(1, Ordering::Relaxed);
+        Stamped { seq, envelope }
+    }
 }
 
 /// The receiving halves of the three request lanes.
 #[derive(Debug)]
 pub(crate) struct RequestReceivers {
-    pub(super) publish: Lane,
-    pub(super) control: Lane,
+    /// The publish and control lanes, merged back into call order.
+    pub(super) ordered: OrderedLanes,
     pub(super) immediate: Lane,
 }
 
 impl RequestReceivers {
     /// Drops every queued request, so their notices report that the event loop is gone
     /// (the channels keep messages alive for as long as a client holds a sender).
-    pub(super) fn discard_queued(&self) {
-        for lane in [&self.publish, &self.control, &self.immediate] {
+    pub(super) fn discard_queued(&mut self) {
+        let ordered = &mut self.ordered;
+        for lane in [
+            &mut ordered.publish,
+            &mut ordered.control,
+            &mut self.immediate,
+        ] {
+            lane.head = None;
             lane.receiver.drain().for_each(drop);
         }
     }
 }
 
-/// The receiving end of one lane, with a stream kept for waiting on it.
+/// The publish and control lanes, each with at most one request taken and held.
+#[derive(Debug)]
+pub(super) struct OrderedLanes {
+    publish: Lane,
+    control: Lane,
+    calls: Arc<AtomicU64>,
+    /// The call counter when both lanes were last found empty. While the counter still
+    /// reads the same, no request was made since, so looking again is skipped (a request
+    /// stamped before and queued after that look is found by [`next_request`]).
+    quiet_at: u64,
+}
+
+impl OrderedLanes {
+    /// Publishes queued or held (may race with the clients).
+    pub(super) fn queued_publishes(&self) -> usize {
+        self.publish.len()
+    }
+
+    /// Control requests queued or held (may race with the clients).
+    pub(super) fn queued_control(&self) -> usize {
+        self.control.len()
+    }
+
+    /// True when every sender is gone and nothing is queued or held in either lane.
+    pub(super) fn is_done(&self) -> bool {
+        self.publish.is_done() && self.control.is_done()
+    }
+
+    /// True when the loop holds a publish the in-flight window blocks and the publish lane is
+    /// full, so the next `publish().await` would wait for a PUBACK or PUBCOMP.
+    pub(super) fn is_publish_jammed(&self, window: bool) -> bool {
+        self.publish
+            .head
+            .as_ref()
+            .is_some_and(|head| is_blocked(&head.envelope.request, window))
+            && self.publish.receiver.is_full()
+    }
+
+    /// Takes the next request from the lanes in call order, without waiting: the older of
+    /// the two heads, except that a publish the window blocks lets a control request pass.
+    fn next(&mut self, window: bool) -> Option<Pending> {
+        let calls = self.calls.load(Ordering::Relaxed);
+        let idle = self.publish.head.is_none() && self.control.head.is_none();
+        if idle && calls == self.quiet_at {
+            return None;
+        }
+        // A head may go only once the other lane was looked at after the head was taken:
+        // then every request that returned before it began is in sight.
+        self.publish.fill();
+        if self.control.fill() && self.publish.head.is_none() {
+            self.publish.fill();
+        }
+        let take_publish = match (&self.publish.head, &self.control.head) {
+            (None, None) => {
+                self.quiet_at = calls;
+                return None;
+            }
+            (Some(publish), None) => {
+                if is_blocked(&publish.envelope.request, window) {
+                    return None;
+                }
+                true
+            }
+            (Some(publish), Some(control)) => {
+                !is_blocked(&publish.envelope.request, window) && publish.seq < control.seq
+            }
+            (None, Some(_)) => false,
+        };
+        let lane = if take_publish {
+            &mut self.publish
+        } else {
+            &mut self.control
+        };
+        lane.head.take().map(Pending::fresh)
+    }
+
+    /// Takes the control lane's next request (it passes every publish the window blocks).
+    fn next_control(&mut self) -> Option<Pending> {
+        self.control.fill();
+        self.control.head.take().map(Pending::fresh)
+    }
+
+    /// Moves the publish lane (its held head first) behind `pending`.
+    pub(super) fn drain_publishes(&mut self, pending: &mut VecDeque<Pending>) {
+        let held = self.publish.head.take();
+        let queued = std::iter::from_fn(|| self.publish.try_recv());
+        pending.extend(held.into_iter().chain(queued).map(Pending::fresh));
+    }
+
+    /// Waits until a lane yields a request (held for [`try_next_request`]) or closes.
+    fn wait(&mut self, publish: bool, window: bool) -> impl Future<Output = ()> + '_ {
+        poll_fn(move |cx| {
+            let publish_ready = self
+                .publish
+                .head
+                .as_ref()
+                .is_some_and(|head| !is_blocked(&head.envelope.request, window));
+            if self.control.head.is_some() || (publish && publish_ready) {
+                return Poll::Ready(());
+            }
+            let mut woken = !self.control.is_done() && self.control.poll_fill(cx).is_ready();
+            if publish && self.publish.head.is_none() && !self.publish.is_done() {
+                woken |= self.publish.poll_fill(cx).is_ready();
+            }
+            if woken {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        })
+    }
+}
+
+/// The receiving end of one lane, with a stream kept for waiting on it, and the one request
+/// the loop may hold taken from it but not yet handled.
 ///
 /// A fresh `recv_async` future registers a new wait hook with the channel (an `Arc`
 /// allocation and a waker clone) every time it goes pending and unregisters it when dropped,
@@ -56,25 +199,28 @@ impl RequestReceivers {
 #[derive(Debug)]
 pub(super) struct Lane {
     /// For taking requests without waiting, and for the lane's state.
-    receiver: flume::Receiver<Envelope>,
+    receiver: flume::Receiver<Stamped>,
     /// For waiting; a clone of `receiver`.
-    stream: RecvStream<'static, Envelope>,
+    stream: RecvStream<'static, Stamped>,
     /// The stream's last poll was pending, so its hook is registered with the channel.
     armed: bool,
+    /// Taken from the channel, not yet handled: kept here across a dropped poll.
+    head: Option<Stamped>,
 }
 
 impl Lane {
-    fn new(receiver: flume::Receiver<Envelope>) -> Self {
+    fn new(receiver: flume::Receiver<Stamped>) -> Self {
         Self {
             stream: receiver.clone().into_stream(),
             receiver,
             armed: false,
+            head: None,
         }
     }
 
     /// Takes a queued request without waiting.
-    pub(super) fn try_recv(&mut self) -> Option<Envelope> {
-        let envelope = self.receiver.try_recv().ok()?;
+    pub(super) fn try_recv(&mut self) -> Option<Stamped> {
+        let stamped = self.receiver.try_recv().ok()?;
         if self.armed {
             // The request may have fired the stream's hook. A fired hook that then finds the
             // channel empty is queued with the channel again on every pending poll (flume
@@ -83,31 +229,51 @@ impl Lane {
             self.stream = self.receiver.clone().into_stream();
             self.armed = false;
         }
-        Some(envelope)
+        Some(stamped)
+    }
+
+    /// Takes the next request into the head unless one is held; true if one was taken now.
+    fn fill(&mut self) -> bool {
+        if self.head.is_some() {
+            return false;
+        }
+        self.head = self.try_recv();
+        self.head.is_some()
     }
 
     /// Waits for the next request; `None` once every sender is gone and the lane is empty.
     ///
     /// Cancel safe: a request leaves the channel only in the poll that returns it, and the
     /// stream's hook outlives the future.
-    pub(super) fn recv(&mut self) -> impl Future<Output = Option<Envelope>> + '_ {
+    pub(super) fn recv(&mut self) -> impl Future<Output = Option<Stamped>> + '_ {
         poll_fn(|cx| self.poll_recv(cx))
     }
 
-    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Envelope>> {
+    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Stamped>> {
         let polled = Pin::new(&mut self.stream).poll_next(cx);
         self.armed = polled.is_pending();
         polled
     }
 
-    /// True when every sender is gone and nothing is queued: the lane yields nothing more.
-    pub(super) fn is_done(&self) -> bool {
-        self.receiver.is_disconnected() && self.receiver.is_empty()
+    /// Waits for a request into the head; ready too when the lane closes. Cancel safe: the
+    /// request is stored in the poll that takes it.
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        let Poll::Ready(received) = self.poll_recv(cx) else {
+            return Poll::Pending;
+        };
+        self.head = received;
+        Poll::Ready(())
     }
 
-    /// Requests queued in the lane (may race with the clients).
+    /// True when every sender is gone and nothing is queued or held: the lane yields nothing
+    /// more.
+    pub(super) fn is_done(&self) -> bool {
+        self.head.is_none() && self.receiver.is_disconnected() && self.receiver.is_empty()
+    }
+
+    /// Requests queued in the lane or held from it (may race with the clients).
     pub(super) fn len(&self) -> usize {
-        self.receiver.len()
+        self.receiver.len() + usize::from(self.head.is_some())
     }
 }
 
@@ -120,19 +286,25 @@ pub(crate) fn request_channels(capacity: Option<usize>) -> (RequestSenders, Requ
     let (publish_tx, publish) = lane();
     let (control_tx, control) = lane();
     let (immediate_tx, immediate) = flume::unbounded();
+    let calls = Arc::new(AtomicU64::new(0));
     let senders = RequestSenders {
         publish: publish_tx,
         control: control_tx,
         immediate: immediate_tx,
+        calls: Arc::clone(&calls),
     };
-    (
-        senders,
-        RequestReceivers {
-            publish: Lane::new(publish),
-            control: Lane::new(control),
-            immediate: Lane::new(immediate),
-        },
-    )
+    let ordered = OrderedLanes {
+        publish: Lane::new(publish),
+        control: Lane::new(control),
+        calls,
+        // Differs from the counter's start, so the first look is never skipped.
+        quiet_at: u64::MAX,
+    };
+    let receivers = RequestReceivers {
+        ordered,
+        immediate: Lane::new(immediate),
+    };
+    (senders, receivers)
 }
 
 /// A request waiting in the loop: replayed from an earlier connection, or taken from a lane.
@@ -141,6 +313,15 @@ pub(super) struct Pending {
     pub(super) envelope: Envelope,
     /// Written on an earlier connection, so it belongs to that session.
     pub(super) replay: bool,
+}
+
+impl Pending {
+    fn fresh(stamped: Stamped) -> Self {
+        Self {
+            envelope: stamped.envelope,
+            replay: false,
+        }
+    }
 }
 
 /// What may be taken now.
@@ -152,70 +333,56 @@ pub(super) struct Gate {
     pub(super) lanes: bool,
 }
 
-/// True when `request` must wait for room in the in-flight window.
-fn needs_window(request: &Request) -> bool {
-    matches!(request, Request::Publish(publish) if publish.qos != QoS::AtMostOnce)
+/// True when `request` is a QoS 1/2 publish and the window has no room for it.
+fn is_blocked(request: &Request, window: bool) -> bool {
+    !window && matches!(request, Request::Publish(publish) if publish.qos != QoS::AtMostOnce)
 }
 
-/// Takes the next request without waiting: pending work first (in order), then the lanes.
+/// Where in `pending` the next request to take sits, by the pop rule: the front if it can
+/// go, else the first control request preceded only by publishes the window blocks (a QoS 0
+/// publish never passes them: publishes stay in order).
+fn pending_pick(pending: &VecDeque<Pending>, window: bool) -> Option<usize> {
+    let index = pending
+        .iter()
+        .position(|item| !is_blocked(&item.envelope.request, window))?;
+    let passes = !matches!(pending[index].envelope.request, Request::Publish(_));
+    (index == 0 || passes).then_some(index)
+}
+
+/// Takes the next request without waiting: pending work first, then the lanes in call order.
 pub(super) fn try_next_request(
     pending: &mut VecDeque<Pending>,
-    lanes: &mut RequestReceivers,
+    lanes: &mut OrderedLanes,
     gate: Gate,
 ) -> Option<Pending> {
-    if let Some(front) = pending.front() {
-        let blocked = !gate.window && needs_window(&front.envelope.request);
-        return if blocked { None } else { pending.pop_front() };
+    if !pending.is_empty() {
+        if let Some(index) = pending_pick(pending, gate.window) {
+            return pending.remove(index);
+        }
+        // Only publishes the window blocks wait here: a control request may pass them.
+        return gate.lanes.then(|| lanes.next_control()).flatten();
     }
     if !gate.lanes {
         return None;
     }
-    let envelope = lanes
-        .control
-        .try_recv()
-        .or_else(|| gate.window.then(|| lanes.publish.try_recv()).flatten())?;
-    Some(Pending {
-        envelope,
-        replay: false,
-    })
+    lanes.next(gate.window)
 }
 
-/// Waits for the next request. Pending work goes first, paced by the pending throttle.
-/// Cancel safe.
+/// Waits until [`try_next_request`] may find a request: pending work goes first, paced by
+/// the pending throttle. Cancel safe: a request taken from a lane is held in the lane.
 pub(super) async fn next_request(
-    pending: &mut VecDeque<Pending>,
-    control: &mut Lane,
-    publish: &mut Lane,
+    pending: &VecDeque<Pending>,
+    lanes: &mut OrderedLanes,
     gate: Gate,
     throttle: Duration,
-) -> Result<Pending, ConnectionError> {
-    if let Some(front) = pending.front() {
-        if !gate.window && needs_window(&front.envelope.request) {
-            return std::future::pending().await;
-        }
-        time::sleep(throttle).await;
-        return pending.pop_front().ok_or(ConnectionError::RequestsDone);
+) {
+    if pending_pick(pending, gate.window).is_some() {
+        return time::sleep(throttle).await;
     }
-    loop {
-        let control_open = gate.lanes && !control.is_done();
-        let publish_open = gate.lanes && gate.window && !publish.is_done();
-        let received = match (control_open, publish_open) {
-            (false, false) => return std::future::pending().await,
-            (true, false) => control.recv().await,
-            (false, true) => publish.recv().await,
-            (true, true) => tokio::select! {
-                envelope = control.recv() => envelope,
-                envelope = publish.recv() => envelope,
-            },
-        };
-        // `None` means that lane just closed and is empty: wait on the others.
-        if let Some(envelope) = received {
-            return Ok(Pending {
-                envelope,
-                replay: false,
-            });
-        }
+    if !gate.lanes {
+        return std::future::pending().await;
     }
+    lanes.wait(pending.is_empty(), gate.window).await;
 }
 
 #[cfg(test)]
@@ -248,7 +415,7 @@ mod tests {
     }
 
     /// Polls one `recv` of `lane` once, as one wait of the loop does, and drops it.
-    fn poll_once(lane: &mut Lane, waker: &Waker) -> Poll<Option<Envelope>> {
+    fn poll_once(lane: &mut Lane, waker: &Waker) -> Poll<Option<Stamped>> {
         let mut cx = Context::from_waker(waker);
         pin!(lane.recv()).poll(&mut cx)
     }
@@ -257,22 +424,22 @@ mod tests {
     fn a_dropped_wait_loses_no_request_and_a_closed_lane_ends() {
         let (senders, mut lanes) = request_channels(Some(4));
         let waker = Waker::noop();
-        assert!(poll_once(&mut lanes.control, waker).is_pending());
-        senders.control.send(ping()).unwrap();
+        assert!(poll_once(&mut lanes.ordered.control, waker).is_pending());
+        senders.control.send(senders.stamp(ping())).unwrap();
         assert!(matches!(
-            poll_once(&mut lanes.control, waker),
+            poll_once(&mut lanes.ordered.control, waker),
             Poll::Ready(Some(_))
         ));
-        senders.control.send(ping()).unwrap();
+        senders.control.send(senders.stamp(ping())).unwrap();
         drop(senders);
-        assert!(!lanes.control.is_done());
+        assert!(!lanes.ordered.control.is_done());
         assert!(matches!(
-            poll_once(&mut lanes.control, waker),
+            poll_once(&mut lanes.ordered.control, waker),
             Poll::Ready(Some(_))
         ));
-        assert!(lanes.control.is_done());
+        assert!(lanes.ordered.control.is_done());
         assert!(matches!(
-            poll_once(&mut lanes.control, waker),
+            poll_once(&mut lanes.ordered.control, waker),
             Poll::Ready(None)
         ));
     }
@@ -282,19 +449,19 @@ mod tests {
         let (senders, mut lanes) = request_channels(Some(4));
         let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
         let waker = Waker::from(Arc::clone(&wakes));
-        assert!(poll_once(&mut lanes.publish, &waker).is_pending());
+        assert!(poll_once(&mut lanes.ordered.publish, &waker).is_pending());
         // Fires the hook; the request is then taken without the stream.
-        senders.publish.send(ping()).unwrap();
-        assert!(lanes.publish.try_recv().is_some());
+        senders.publish.send(senders.stamp(ping())).unwrap();
+        assert!(lanes.ordered.publish.try_recv().is_some());
         for _ in 0..100 {
-            assert!(poll_once(&mut lanes.publish, &waker).is_pending());
+            assert!(poll_once(&mut lanes.ordered.publish, &waker).is_pending());
         }
         let before = wakes.0.load(Ordering::SeqCst);
-        senders.publish.send(ping()).unwrap();
+        senders.publish.send(senders.stamp(ping())).unwrap();
         // One registered hook, one wake (not one per pending wait since the theft).
         assert_eq!(wakes.0.load(Ordering::SeqCst) - before, 1);
         assert!(matches!(
-            poll_once(&mut lanes.publish, &waker),
+            poll_once(&mut lanes.ordered.publish, &waker),
             Poll::Ready(Some(_))
         ));
     }

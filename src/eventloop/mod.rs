@@ -28,7 +28,7 @@ use crate::{
 };
 pub use diagnostics::{ConnectionStatus, Diagnostics, Traffic};
 use lanes::{Gate, Pending, next_request, try_next_request};
-pub(crate) use lanes::{RequestReceivers, RequestSenders, request_channels};
+pub(crate) use lanes::{RequestReceivers, RequestSenders, Stamped, request_channels};
 use lifecycle::Lifecycle;
 use session::SessionShell;
 
@@ -36,6 +36,9 @@ use session::SessionShell;
 const DEFAULT_REQUEST_BATCH: usize = 64;
 /// Incoming packets handled per flush of their acknowledgements.
 const READ_BATCH: usize = 64;
+/// Events a jammed loop (see [`EventLoop::poll`]) buffers while it reads acknowledgements
+/// before it hands them out anyway: four read batches.
+const JAMMED_EVENTS_MAX: usize = 4 * READ_BATCH;
 
 /// Why [`EventLoop::poll`] failed. Every variant but [`ConnectionError::RequestsDone`] and
 /// [`ConnectionError::DisconnectTimeout`] means "the connection is gone": poll again to reconnect.
@@ -152,7 +155,7 @@ enum Shutdown {
 
 /// What woke the loop.
 enum Wake {
-    Request(Result<Pending, ConnectionError>),
+    Request,
     Immediate(Envelope),
     Packet(Result<Packet, ConnectionError>),
     Timer,
@@ -360,12 +363,17 @@ impl EventLoop {
     async fn run(&mut self) -> Result<Event, ConnectionError> {
         loop {
             let now = Instant::now();
-            if let Some(envelope) = self.requests.immediate.try_recv() {
-                return self.disconnect_now(envelope).await;
+            if let Some(stamped) = self.requests.immediate.try_recv() {
+                return self.disconnect_now(stamped.envelope).await;
             }
             self.handle_timeout(now)?;
+            // Requests first, so a task that polls and awaits requests in turn never waits on
+            // a lane only this poll empties (pending work keeps its throttle).
+            if self.pending.is_empty() || self.mqtt_options.pending_throttle().is_zero() {
+                self.handle_requests(now)?;
+            }
             self.flush(now).await?;
-            if let Some(event) = self.state.events.pop_front() {
+            if let Some(event) = self.next_ready_event() {
                 return Ok(event);
             }
             if self.is_drain_complete() {
@@ -375,7 +383,7 @@ impl EventLoop {
                 return Err(ConnectionError::RequestsDone);
             }
             match self.wait(now).await {
-                Wake::Request(request) => self.handle_requests(request?, now)?,
+                Wake::Request => self.handle_requests(now)?,
                 Wake::Immediate(envelope) => return self.disconnect_now(envelope).await,
                 Wake::Packet(packet) => self.handle_packets(packet?)?,
                 Wake::Timer => {}
@@ -396,34 +404,43 @@ impl EventLoop {
         };
         let deadline = earliest(keepalive.poll_timeout(), self.shutdown.deadline());
         let throttle = self.mqtt_options.pending_throttle();
-        let RequestReceivers {
-            publish,
-            control,
-            immediate,
-        } = &mut self.requests;
+        let RequestReceivers { ordered, immediate } = &mut self.requests;
         tokio::select! {
-            request = next_request(&mut self.pending, control, publish, gate, throttle) => Wake::Request(request),
-            Some(envelope) = immediate.recv() => Wake::Immediate(envelope),
+            () = next_request(&self.pending, ordered, gate, throttle) => Wake::Request,
+            Some(stamped) = immediate.recv() => Wake::Immediate(stamped.envelope),
             packet = network.read() => Wake::Packet(packet),
             () = timer.sleep_until(deadline, now) => Wake::Timer,
         }
     }
 
-    /// Handles `first` and then up to a batch of requests that are ready without waiting.
-    fn handle_requests(&mut self, first: Pending, now: Instant) -> Result<(), ConnectionError> {
-        self.handle_request(first, now)?;
+    /// Handles up to a batch of requests that are ready and admissible, in call order.
+    fn handle_requests(&mut self, now: Instant) -> Result<(), ConnectionError> {
         let batch = match self.mqtt_options.max_request_batch() {
             0 => DEFAULT_REQUEST_BATCH,
             n => n,
         };
-        for _ in 1..batch {
+        for _ in 0..batch {
             let gate = self.gate();
-            let Some(next) = try_next_request(&mut self.pending, &mut self.requests, gate) else {
+            let ordered = &mut self.requests.ordered;
+            let Some(next) = try_next_request(&mut self.pending, ordered, gate) else {
                 break;
             };
             self.handle_request(next, now)?;
         }
         Ok(())
+    }
+
+    /// The next buffered event, unless the loop is jammed: it holds a publish the in-flight
+    /// window blocks and the publish lane is full, so a caller that publishes after each
+    /// event would wait forever. Then the loop reads acknowledgements first, buffering at
+    /// most [`JAMMED_EVENTS_MAX`] events.
+    fn next_ready_event(&mut self) -> Option<Event> {
+        let events = self.state.events.len();
+        let window = self.gate().window;
+        if events < JAMMED_EVENTS_MAX && self.requests.ordered.is_publish_jammed(window) {
+            return None;
+        }
+        self.state.events.pop_front()
     }
 
     fn handle_request(&mut self, item: Pending, now: Instant) -> Result<(), ConnectionError> {
@@ -530,13 +547,8 @@ impl EventLoop {
     /// Starts a graceful disconnect: publishes already accepted are finished first.
     fn begin_drain(&mut self, deadline: Option<Instant>) {
         self.shutdown = Shutdown::Draining { deadline };
-        // Everything in the publish lane was accepted before the disconnect request.
-        while let Some(envelope) = self.requests.publish.try_recv() {
-            self.pending.push_back(Pending {
-                envelope,
-                replay: false,
-            });
-        }
+        // Publishes already accepted are finished before DISCONNECT.
+        self.requests.ordered.drain_publishes(&mut self.pending);
     }
 
     fn is_drain_complete(&self) -> bool {
@@ -549,8 +561,7 @@ impl EventLoop {
     fn is_requests_done(&self) -> bool {
         self.own_senders.is_none()
             && self.shutdown == Shutdown::Running
-            && self.requests.publish.is_done()
-            && self.requests.control.is_done()
+            && self.requests.ordered.is_done()
             && self.pending.is_empty()
             && self.state.is_drained()
     }

@@ -305,14 +305,23 @@ impl MqttState {
 
     /// Processes a packet from the broker: the reply to write, if any.
     ///
+    /// A stray acknowledgement (PUBACK, PUBREC, PUBCOMP, SUBACK or UNSUBACK for a packet id
+    /// with nothing in flight) is logged and ignored, as libmosquitto and paho do, so one
+    /// broker bug does not cost a reconnect; a stray PUBREC is still answered with PUBREL
+    /// [MQTT-4.3.3-1], and a PUBREL for an unknown id with PUBCOMP.
+    ///
     /// # Errors
-    /// A [`StateError`] when the packet violates the protocol: unsolicited ack, SUBACK
-    /// return-code count mismatch, second CONNACK, a packet only a client sends.
+    /// A [`StateError`] when the packet violates the protocol: an ack in the wrong phase
+    /// of its exchange, SUBACK return-code count mismatch, second CONNACK, a packet only a
+    /// client sends.
     pub fn handle_incoming_packet(
         &mut self,
         packet: Incoming,
     ) -> Result<Option<Packet>, StateError> {
         let deliver = Delivery::Deliver;
+        if let Some(pkid) = stray_ack_pkid(&packet, &self.outgoing) {
+            return Ok(self.handle_stray_ack(&packet, pkid));
+        }
         let (delivery, reply) = match &packet {
             Packet::Publish(publish) => self.incoming.handle_publish(publish, self.ack_mode),
             Packet::PubRec(rec) => (
@@ -342,6 +351,20 @@ impl MqttState {
         }
         self.events.extend(reply_event.map(Event::Outgoing));
         Ok(reply)
+    }
+
+    /// Ignores an acknowledgement for a packet id with nothing in flight, with a warning; a
+    /// PUBREC still gets its PUBREL (the broker may have lost our earlier one).
+    fn handle_stray_ack(&mut self, packet: &Packet, pkid: u16) -> Option<Packet> {
+        let packet_type = packet.packet_type();
+        log::warn!("ignoring {packet_type:?} for packet id {pkid}: nothing in flight with that id");
+        let Packet::PubRec(_) = packet else {
+            return None;
+        };
+        let reply = Packet::PubRel(mqttbytes::PubRel::new(pkid));
+        self.events
+            .extend(Outgoing::for_packet(&reply).map(Event::Outgoing));
+        Some(reply)
     }
 
     /// A write and flush succeeded: QoS 0 notices resolve, and every stored publish written
@@ -611,6 +634,20 @@ impl StateError {
     pub(crate) const fn unsolicited(packet_type: PacketType, pkid: u16) -> Self {
         Self::UnsolicitedAck { packet_type, pkid }
     }
+}
+
+/// The packet id of an acknowledgement for which nothing is in flight (no exchange, or only
+/// a replay reservation), if `packet` is one.
+fn stray_ack_pkid(packet: &Packet, outgoing: &InflightTable) -> Option<u16> {
+    let pkid = match packet {
+        Packet::PubAck(PubAck { pkid })
+        | Packet::PubRec(mqttbytes::PubRec { pkid })
+        | Packet::PubComp(PubComp { pkid })
+        | Packet::SubAck(SubAck { pkid, .. })
+        | Packet::UnsubAck(UnsubAck { pkid }) => *pkid,
+        _ => return None,
+    };
+    outgoing.is_free_for_replay(pkid).then_some(pkid)
 }
 
 const fn unexpected_request(packet_type: PacketType) -> StateError {
