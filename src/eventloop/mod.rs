@@ -36,9 +36,11 @@ use session::SessionShell;
 const DEFAULT_REQUEST_BATCH: usize = 64;
 /// Incoming packets handled per flush of their acknowledgements.
 const READ_BATCH: usize = 64;
-/// Events a jammed loop (see [`EventLoop::poll`]) buffers while it reads acknowledgements
-/// before it hands them out anyway: four read batches.
-const JAMMED_EVENTS_MAX: usize = 4 * READ_BATCH;
+/// Events a jammed loop buffers while it reads on for acknowledgements, before it hands them
+/// out anyway (see [`EventLoop::is_jammed`]): 4,096, about 2,000 incoming publishes with
+/// their acks held back. Brokers that honour their own in-flight limit never send that many
+/// unacknowledged; mosquitto 2.0.11 was seen keeping 368 in flight with a limit of 20.
+const JAMMED_EVENTS_MAX: usize = 64 * READ_BATCH;
 
 /// Why [`EventLoop::poll`] failed. Every variant but [`ConnectionError::RequestsDone`] and
 /// [`ConnectionError::DisconnectTimeout`] means "the connection is gone": poll again to reconnect.
@@ -177,6 +179,8 @@ pub struct EventLoop {
     own_senders: Option<RequestSenders>,
     pending: VecDeque<Pending>,
     session: SessionShell,
+    /// Automatic acks held back while the loop is jammed; at most one per buffered event.
+    held_acks: Vec<Packet>,
     phase: Phase,
     shutdown: Shutdown,
     lifecycle: Lifecycle,
@@ -205,6 +209,7 @@ impl EventLoop {
             own_senders: None,
             pending: VecDeque::new(),
             session: SessionShell::new(),
+            held_acks: Vec::new(),
             phase: Phase::Disconnected,
             shutdown: Shutdown::Running,
         }
@@ -274,6 +279,8 @@ impl EventLoop {
         if matches!(self.phase, Phase::Connected { .. }) {
             self.set_phase(Phase::Disconnected);
         }
+        // Acks owed to the old connection are void: the broker redelivers.
+        self.held_acks.clear();
         let replay = self.state.take_replay();
         for envelope in replay.into_iter().rev() {
             self.pending.push_front(Pending {
@@ -372,8 +379,12 @@ impl EventLoop {
             if self.pending.is_empty() || self.mqtt_options.pending_throttle().is_zero() {
                 self.handle_requests(now)?;
             }
+            let jammed = self.is_jammed();
+            if !jammed {
+                self.release_acks()?;
+            }
             self.flush(now).await?;
-            if let Some(event) = self.next_ready_event() {
+            if !jammed && let Some(event) = self.state.events.pop_front() {
                 return Ok(event);
             }
             if self.is_drain_complete() {
@@ -430,17 +441,28 @@ impl EventLoop {
         Ok(())
     }
 
-    /// The next buffered event, unless the loop is jammed: it holds a publish the in-flight
-    /// window blocks and the publish lane is full, so a caller that publishes after each
-    /// event would wait forever. Then the loop reads acknowledgements first, buffering at
-    /// most [`JAMMED_EVENTS_MAX`] events.
-    fn next_ready_event(&mut self) -> Option<Event> {
-        let events = self.state.events.len();
-        let window = self.gate().window;
-        if events < JAMMED_EVENTS_MAX && self.requests.ordered.is_publish_jammed(window) {
-            return None;
+    /// True when the loop holds a publish the in-flight window blocks and the publish lane is
+    /// full, so a caller that publishes after each event would wait for an ack forever. Then
+    /// `poll` hands out no buffered event and reads on instead, holding back the automatic
+    /// acks of publishes it reads, so the broker stops sending at its own in-flight limit
+    /// and its acks get through; past [`JAMMED_EVENTS_MAX`] buffered events it gives up.
+    fn is_jammed(&self) -> bool {
+        self.state.events.len() < JAMMED_EVENTS_MAX
+            && (self.requests.ordered).is_publish_jammed(self.gate().window)
+    }
+
+    /// Writes the acks held back while jammed, in the order their publishes arrived.
+    fn release_acks(&mut self) -> Result<(), ConnectionError> {
+        if self.held_acks.is_empty() {
+            return Ok(());
         }
-        self.state.events.pop_front()
+        let Phase::Connected { network, .. } = &mut self.phase else {
+            return Err(ConnectionError::ConnectionClosed);
+        };
+        for ack in self.held_acks.drain(..) {
+            network.write(&ack)?;
+        }
+        Ok(())
     }
 
     fn handle_request(&mut self, item: Pending, now: Instant) -> Result<(), ConnectionError> {
@@ -473,24 +495,38 @@ impl EventLoop {
     /// Handles `first` and every further packet already whole in the read buffer, up to a
     /// batch; packets past the batch stay buffered for the next call.
     fn handle_packets(&mut self, first: Packet) -> Result<(), ConnectionError> {
-        self.handle_packet(first)?;
+        let hold = self.is_jammed();
+        if !hold {
+            self.release_acks()?;
+        }
+        self.handle_packet(first, hold)?;
         for _ in 1..READ_BATCH {
             match self.network()?.read_buffered()? {
-                Some(packet) => self.handle_packet(packet)?,
+                Some(packet) => self.handle_packet(packet, hold)?,
                 None => break,
             }
         }
         Ok(())
     }
 
-    fn handle_packet(&mut self, packet: Packet) -> Result<(), ConnectionError> {
+    /// Feeds `packet` to the state and writes its reply; with `hold`, the ack of a publish
+    /// waits in `held_acks` (see [`EventLoop::is_jammed`]).
+    fn handle_packet(&mut self, packet: Packet, hold: bool) -> Result<(), ConnectionError> {
         if let (Packet::PingResp, Phase::Connected { keepalive, .. }) = (&packet, &mut self.phase) {
             keepalive.handle_pingresp();
         }
         self.session.record_received(&packet);
-        if let Some(reply) = self.state.handle_incoming_packet(packet)? {
+        let is_publish = matches!(packet, Packet::Publish(_));
+        let Some(reply) = self.state.handle_incoming_packet(packet)? else {
+            return Ok(());
+        };
+        // Recorded as the state sees it (a held PUBREC already counts as sent), so the
+        // store never holds less than the state.
+        self.session.record_sent(&reply);
+        if hold && is_publish {
+            self.held_acks.push(reply);
+        } else {
             self.network()?.write(&reply)?;
-            self.session.record_sent(&reply);
         }
         Ok(())
     }

@@ -11,6 +11,7 @@
     clippy::missing_panics_doc
 )]
 
+pub(crate) mod burst_broker;
 pub(crate) mod mosquitto;
 pub(crate) mod packets;
 pub(crate) mod scripted_broker;

@@ -1,0 +1,250 @@
+//! Call order and back-pressure against a scripted broker: requests from one client, and from
+//! clones taking turns, reach the wire in call order across publish and control requests;
+//! a publish the in-flight window blocks is held by the loop and lets control requests pass.
+
+mod support;
+
+use std::time::Duration;
+
+use rumqttc::{AsyncClient, MqttOptions, Packet, QoS};
+use support::packets::{granted, puback, publish, suback, subscribe, unsuback, unsubscribe};
+use support::scripted_broker::{BrokerConn, LoopDriver, TestBroker, client_options};
+use tokio::sync::mpsc;
+use tokio::time::timeout;
+
+/// Calls made by each order test.
+const CALLS: usize = 1_000;
+/// How long the broker listens for a packet that must not come (virtual time).
+const QUIET: Duration = Duration::from_secs(10);
+
+fn options(port: u16) -> MqttOptions {
+    client_options("order", port)
+}
+
+/// Options whose window holds every QoS 1 publish of a run, so none is ever blocked and
+/// the exception to call order (a control request passing a blocked publish) never applies.
+fn unblocked_options(port: u16) -> MqttOptions {
+    let mut options = options(port);
+    options.set_inflight(u16::try_from(CALLS).unwrap());
+    options
+}
+
+/// One client call, as the broker sees it (packet ids left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Call {
+    Subscribe(String),
+    Unsubscribe(String),
+    Publish(QoS, String),
+}
+
+/// The `i`-th call of the interleaved sequence: subscribe, QoS 1 publish, unsubscribe, QoS 0
+/// publish, over and over.
+fn call(i: usize) -> Call {
+    match i % 4 {
+        0 => Call::Subscribe(format!("s/{i}")),
+        1 => Call::Publish(QoS::AtLeastOnce, format!("p{i}")),
+        2 => Call::Unsubscribe(format!("s/{i}")),
+        _ => Call::Publish(QoS::AtMostOnce, format!("p{i}")),
+    }
+}
+
+async fn make(client: &AsyncClient, call: Call) {
+    let sent = match call {
+        Call::Subscribe(filter) => client.subscribe(filter, QoS::AtLeastOnce).await,
+        Call::Unsubscribe(filter) => client.unsubscribe(filter).await,
+        Call::Publish(qos, payload) => client.publish("t", qos, false, payload).await,
+    };
+    sent.unwrap();
+}
+
+/// Reads `count` requests, answering each that needs an ack, and returns them in wire order.
+async fn receive_calls(conn: &mut BrokerConn, count: usize) -> Vec<Call> {
+    let mut calls = Vec::with_capacity(count);
+    while calls.len() < count {
+        let (call, ack) = match conn.read_packet().await {
+            Packet::Subscribe(s) => (
+                Call::Subscribe(s.filters[0].path.clone()),
+                Some(suback(s.pkid, [granted(QoS::AtLeastOnce)])),
+            ),
+            Packet::Unsubscribe(u) => (
+                Call::Unsubscribe(u.topics[0].clone()),
+                Some(unsuback(u.pkid)),
+            ),
+            Packet::Publish(p) => {
+                let payload = String::from_utf8(p.payload.to_vec()).unwrap();
+                let ack = (p.qos == QoS::AtLeastOnce).then(|| puback(p.pkid));
+                (Call::Publish(p.qos, payload), ack)
+            }
+            other => panic!("unexpected {other:?} on the wire"),
+        };
+        calls.push(call);
+        if let Some(ack) = ack {
+            conn.send(&ack).await;
+        }
+    }
+    calls
+}
+
+/// Fails on today's main: subscribes and unsubscribes travelled on their own lane, picked
+/// against the publish lane by an unbiased `select!`, so they overtook publishes.
+#[tokio::test(start_paused = true)]
+async fn thousand_interleaved_calls_from_one_task_reach_the_broker_in_call_order() {
+    let broker = TestBroker::bind().await;
+    let (client, eventloop) = AsyncClient::builder(unblocked_options(broker.port()))
+        .capacity(10)
+        .build();
+    let (driver, mut conn) = LoopDriver::spawn_connected(&broker, eventloop).await;
+    let caller = tokio::spawn(async move {
+        for i in 0..CALLS {
+            make(&client, call(i)).await;
+        }
+    });
+    let expected: Vec<Call> = (0..CALLS).map(call).collect();
+    let received = receive_calls(&mut conn, CALLS).await;
+    let first_difference = received.iter().zip(&expected).position(|(r, e)| r != e);
+    assert_eq!(
+        first_difference, None,
+        "calls reached the wire out of order"
+    );
+    caller.await.unwrap();
+    driver.stop().await;
+}
+
+/// Two clones take turns: each call is made after the other clone's previous call returned,
+/// so the wire must show them in exactly that order.
+#[tokio::test(start_paused = true)]
+async fn thousand_calls_from_two_clones_taking_turns_reach_the_broker_in_call_order() {
+    let broker = TestBroker::bind().await;
+    let (client, eventloop) = AsyncClient::builder(unblocked_options(broker.port()))
+        .capacity(10)
+        .build();
+    let (driver, mut conn) = LoopDriver::spawn_connected(&broker, eventloop).await;
+    let (to_a, turns_a) = mpsc::unbounded_channel::<usize>();
+    let (to_b, turns_b) = mpsc::unbounded_channel::<usize>();
+    let a = tokio::spawn(take_turns(client.clone(), turns_a, to_b.clone()));
+    let b = tokio::spawn(take_turns(client, turns_b, to_a.clone()));
+    to_a.send(0).unwrap();
+    let expected: Vec<Call> = (0..CALLS).map(call).collect();
+    let received = receive_calls(&mut conn, CALLS).await;
+    let first_difference = received.iter().zip(&expected).position(|(r, e)| r != e);
+    assert_eq!(
+        first_difference, None,
+        "calls reached the wire out of order"
+    );
+    drop((to_a, to_b));
+    a.await.unwrap();
+    b.await.unwrap();
+    driver.stop().await;
+}
+
+/// Makes call `i` for each turn `i` received, then hands turn `i + 1` to the other clone.
+async fn take_turns(
+    client: AsyncClient,
+    mut turns: mpsc::UnboundedReceiver<usize>,
+    other: mpsc::UnboundedSender<usize>,
+) {
+    while let Some(i) = turns.recv().await {
+        if i == CALLS {
+            return;
+        }
+        make(&client, call(i)).await;
+        if other.send(i + 1).is_err() || i + 1 == CALLS {
+            return;
+        }
+    }
+}
+
+/// A client with a rendezvous lane (capacity 0) and a window of one, connected, with one
+/// QoS 1 publish ("1") written and not acknowledged.
+async fn one_publish_in_flight() -> (AsyncClient, LoopDriver, BrokerConn) {
+    let broker = TestBroker::bind().await;
+    let mut options = options(broker.port());
+    options.set_inflight(1);
+    let (client, eventloop) = AsyncClient::builder(options).capacity(0).build();
+    let (driver, mut conn) = LoopDriver::spawn_connected(&broker, eventloop).await;
+    client
+        .publish("t", QoS::AtLeastOnce, false, "1")
+        .await
+        .unwrap();
+    conn.expect(&publish("t", QoS::AtLeastOnce, 1, "1")).await;
+    (client, driver, conn)
+}
+
+/// Reference back-pressure, case 1: with the window full, one more `publish().await` returns
+/// at once (the loop holds it) and nothing is written until the PUBACK.
+/// Fails on today's main: the loop took no publish while the window was full.
+#[tokio::test(start_paused = true)]
+async fn window_full_second_publish_returns_and_is_held_until_the_first_puback() {
+    let (client, driver, mut conn) = one_publish_in_flight().await;
+    let second = client.publish("t", QoS::AtLeastOnce, false, "2");
+    timeout(QUIET, second).await.unwrap().unwrap();
+    conn.expect_silence(QUIET).await;
+    conn.send(&puback(1)).await;
+    conn.expect(&publish("t", QoS::AtLeastOnce, 2, "2")).await;
+    driver.stop().await;
+}
+
+/// Reference back-pressure, case 2: a third publish waits in the channel until the first
+/// PUBACK opens the window for the held second one.
+#[tokio::test(start_paused = true)]
+async fn window_full_third_publish_waits_until_the_first_puback() {
+    let (client, driver, mut conn) = one_publish_in_flight().await;
+    client
+        .publish("t", QoS::AtLeastOnce, false, "2")
+        .await
+        .unwrap();
+    let third_client = client.clone();
+    let third = tokio::spawn(async move {
+        third_client
+            .publish("t", QoS::AtLeastOnce, false, "3")
+            .await
+    });
+    conn.expect_silence(QUIET).await;
+    assert!(
+        !third.is_finished(),
+        "the third publish returned with the window full"
+    );
+    conn.send(&puback(1)).await;
+    conn.expect(&publish("t", QoS::AtLeastOnce, 2, "2")).await;
+    timeout(QUIET, third).await.unwrap().unwrap().unwrap();
+    conn.expect_silence(QUIET).await;
+    conn.send(&puback(2)).await;
+    conn.expect(&publish("t", QoS::AtLeastOnce, 3, "3")).await;
+    driver.stop().await;
+}
+
+/// Reference back-pressure, case 3: while a publish is held and another waits, a subscribe
+/// and a tracked unsubscribe are written at once, with no PUBACK arriving.
+/// Fails on today's main: the second `publish().await` never returned.
+#[tokio::test(start_paused = true)]
+async fn window_full_subscribe_and_unsubscribe_pass_the_held_publish_at_once() {
+    let (client, driver, mut conn) = one_publish_in_flight().await;
+    let second = client.publish("t", QoS::AtLeastOnce, false, "2");
+    timeout(QUIET, second).await.unwrap().unwrap();
+    let third_client = client.clone();
+    let third = tokio::spawn(async move {
+        third_client
+            .publish("t", QoS::AtLeastOnce, false, "3")
+            .await
+    });
+    timeout(QUIET, client.subscribe("s", QoS::AtLeastOnce))
+        .await
+        .unwrap()
+        .unwrap();
+    conn.expect(&subscribe(2, "s", QoS::AtLeastOnce)).await;
+    let notice = timeout(QUIET, client.unsubscribe_tracked("s"))
+        .await
+        .unwrap()
+        .unwrap();
+    conn.expect(&unsubscribe(3, "s")).await;
+    conn.send(&unsuback(3)).await;
+    assert!(timeout(QUIET, notice.wait_async()).await.unwrap().is_ok());
+    assert!(
+        !third.is_finished(),
+        "the third publish returned with the window full"
+    );
+    conn.send(&puback(1)).await;
+    conn.expect(&publish("t", QoS::AtLeastOnce, 4, "2")).await;
+    timeout(QUIET, third).await.unwrap().unwrap().unwrap();
+    driver.stop().await;
+}
