@@ -69,9 +69,13 @@
 //! sent again. Between failed attempts `poll` waits a jittered exponential [`Backoff`]
 //! (fallback brokers are tried in turn, the backoff applied per round); see
 //! [`EventLoop::diagnostics`] for what the loop is doing.
-//! Requests wait in bounded channels; when the in-flight window is full the event loop
-//! stops taking publishes, so `publish().await` waits and `try_publish` reports a full
-//! channel. Do not await a bounded request from the task that drives `poll`.
+//! Requests reach the broker in call order; only a QoS 1/2 publish the full in-flight
+//! window blocks lets later subscribes, unsubscribes, acks and disconnects pass. Requests wait
+//! in bounded channels: the event loop holds one blocked publish and later ones wait, so
+//! `publish().await` waits and `try_publish` reports a full channel. Before `poll` hands out
+//! an event it takes the requests that are ready, so the task that drives `poll` may await
+//! requests in between; it can block itself only by awaiting a QoS 1/2 publish while the
+//! window and the channel are full and no acknowledgement arrives (see [`AsyncClient`]).
 //!
 //! # Cancel safety
 //!

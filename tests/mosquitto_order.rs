@@ -59,9 +59,10 @@ fn burst_payload(i: usize) -> Bytes {
     Bytes::from(format!("m{i:05}"))
 }
 
-/// Publishes the burst on `in` and checks the collector receives all of it on `out`, in
-/// order, before the watchdog fires.
-async fn burst_through(broker: &Mosquitto, qos: QoS, tag: &str) {
+/// Publishes the burst on `in`, then calls `go` (the forwarder starts forwarding and finds
+/// the burst queued, as after a busy spell), and checks the collector receives all of it on
+/// `out`, in order, before the watchdog fires.
+async fn burst_through(broker: &Mosquitto, qos: QoS, tag: &str, go: impl FnOnce()) {
     let (collector, mut inbox) = connected(broker.options(&format!("collector-{tag}"))).await;
     subscribe_granted(&collector, &[("out", qos)]).await;
     let (producer, outbox) = connected(broker.options(&format!("producer-{tag}"))).await;
@@ -69,21 +70,20 @@ async fn burst_through(broker: &Mosquitto, qos: QoS, tag: &str) {
     let last = expected[BURST - 1].clone();
     let run = async {
         for payload in &expected {
-            producer
-                .publish("in", qos, false, payload.clone())
-                .await
-                .unwrap();
+            let payload = payload.clone();
+            producer.publish("in", qos, false, payload).await.unwrap();
         }
+        go();
         inbox.publishes_until(&last).await
     };
     let Ok(received) = tokio::time::timeout(WATCHDOG, run).await else {
         panic!("watchdog: the {tag} burst of {BURST} was not forwarded within {WATCHDOG:?}");
     };
     let payloads: Vec<Bytes> = received.into_iter().map(|p| p.payload).collect();
+    let count = payloads.len();
     assert!(
         payloads == expected,
-        "{tag}: {} messages, or out of order",
-        payloads.len()
+        "{tag}: {count} messages, or out of order"
     );
     outbox.disconnect(&producer).await;
     inbox.disconnect(&collector).await;
@@ -94,27 +94,29 @@ async fn async_forwarder(qos: QoS, tag: &str) {
     let options = broker.options(&format!("forwarder-{tag}"));
     let (client, mut eventloop) = AsyncClient::builder(options).capacity(CAPACITY).build();
     let (subscribed_tx, subscribed) = oneshot::channel();
+    let (go_tx, go) = oneshot::channel::<()>();
     let forwarding = client.clone();
     let forwarder = tokio::spawn(async move {
         forwarding.subscribe("in", qos).await.unwrap();
-        let mut subscribed_tx = Some(subscribed_tx);
+        loop {
+            if let Event::Incoming(Packet::SubAck(_)) = eventloop.poll().await.unwrap() {
+                break;
+            }
+        }
+        subscribed_tx.send(()).unwrap();
+        go.await.unwrap();
         while let Ok(event) = eventloop.poll().await {
-            match event {
-                Event::Incoming(Packet::SubAck(_)) => {
-                    subscribed_tx.take().map(|tx| tx.send(()));
-                }
-                Event::Incoming(Packet::Publish(p)) => {
-                    forwarding
-                        .publish("out", qos, false, p.payload)
-                        .await
-                        .unwrap();
-                }
-                _ => {}
+            if let Event::Incoming(Packet::Publish(p)) = event {
+                let payload = p.payload;
+                forwarding
+                    .publish("out", qos, false, payload)
+                    .await
+                    .unwrap();
             }
         }
     });
     within("forwarder SUBACK", subscribed).await.unwrap();
-    burst_through(&broker, qos, tag).await;
+    burst_through(&broker, qos, tag, move || go_tx.send(()).unwrap()).await;
     client.disconnect().await.unwrap();
     within("forwarder end", forwarder).await.unwrap();
 }
@@ -123,27 +125,34 @@ async fn blocking_forwarder_run(qos: QoS, tag: &str) {
     let broker = broker();
     let options = broker.options(&format!("forwarder-{tag}"));
     let (subscribed_tx, subscribed) = std_mpsc::channel();
-    let forwarder = thread::spawn(move || forward_blocking(options, qos, subscribed_tx));
+    let (go_tx, go) = std_mpsc::channel();
+    let forwarder = thread::spawn(move || forward_blocking(options, qos, &subscribed_tx, &go));
     let client = tokio::task::spawn_blocking(move || subscribed.recv_timeout(WATCHDOG))
         .await
         .unwrap()
         .expect("the blocking forwarder got no SUBACK");
-    burst_through(&broker, qos, tag).await;
+    burst_through(&broker, qos, tag, move || go_tx.send(()).unwrap()).await;
     client.disconnect().unwrap();
     tokio::task::spawn_blocking(move || forwarder.join().unwrap())
         .await
         .unwrap();
 }
 
-/// The blocking forwarder: subscribes, then forwards from the thread that iterates; hands
-/// the test a client once subscribed, and ends when that client disconnects.
-fn forward_blocking(options: MqttOptions, qos: QoS, subscribed: std_mpsc::Sender<Client>) {
+/// The blocking forwarder: subscribes, hands the test a client once subscribed, waits for
+/// `go`, then forwards from the thread that iterates, until that client disconnects.
+fn forward_blocking(
+    options: MqttOptions,
+    qos: QoS,
+    subscribed: &std_mpsc::Sender<Client>,
+    go: &std_mpsc::Receiver<()>,
+) {
     let (client, mut connection) = Client::builder(options).capacity(CAPACITY).build();
     client.subscribe("in", qos).unwrap();
     for event in connection.iter() {
         match event {
             Ok(Event::Incoming(Packet::SubAck(_))) => {
-                let _ = subscribed.send(client.clone());
+                subscribed.send(client.clone()).unwrap();
+                go.recv().unwrap();
             }
             Ok(Event::Incoming(Packet::Publish(p))) => {
                 client.publish("out", qos, false, p.payload).unwrap();

@@ -76,9 +76,20 @@ impl AsyncClientBuilder {
 /// - `try_*` never waits and fails with [`ClientError::RequestChannelFull`] instead;
 /// - `*_tracked` also returns a notice that resolves with the broker's answer.
 ///
-/// Awaiting a full lane from the task that drives [`EventLoop::poll`] never completes, since
-/// only polling empties the lane: drive the loop in its own task, or use the `try_*`
-/// variants there.
+/// # Order and back-pressure
+///
+/// Requests reach the broker in call order, from one client and from its clones (in the
+/// order the calls returned). The only exception: a QoS 1/2 publish that the full in-flight
+/// window blocks lets later subscribes, unsubscribes, acks and disconnects pass; publishes
+/// keep their order among themselves. The event loop holds one such blocked publish; further
+/// publishes wait in the bounded lane.
+///
+/// Before [`EventLoop::poll`] hands out an event it takes every request that is ready, so
+/// the task that drives `poll` may await requests between polls while the window has room.
+/// One pattern can still block that task for good: it awaits a QoS 1/2 publish while the
+/// window is full, the loop holds a blocked publish and the lane is full, and no
+/// acknowledgement arrives (the loop reads on for one, buffering at most 4,096 events).
+/// Drive the loop in its own task, or use the `try_*` variants there.
 ///
 /// # Cancel safety
 /// Dropping a pending send future queues the request at most once: it is either in the

@@ -69,8 +69,11 @@ impl ClientBuilder {
 /// `*_tracked` return a notice whose `wait` blocks until the broker answers. Calling them
 /// inside a tokio runtime does not panic, but a blocked call stalls that runtime thread.
 ///
-/// Nothing reaches the broker until the [`Connection`] is iterated; calling a plain method
-/// on a full lane from the thread that iterates the connection blocks forever.
+/// Nothing reaches the broker until the [`Connection`] is iterated. Requests keep call order
+/// and back-pressure works as on [`AsyncClient`] (see its "Order and back-pressure"): the
+/// thread that iterates the connection may call plain methods between events, except a
+/// QoS 1/2 publish while the in-flight window and the lane are full and no acknowledgement
+/// arrives, which blocks it for good; use `try_publish` there if that can happen.
 ///
 /// # Examples
 /// ```no_run

@@ -2,7 +2,9 @@
 //! it reads, concurrently, what the client writes, acknowledging every QoS 1 PUBLISH, and
 //! reports the payloads the client published on topic `out`, in order. Like mosquitto (its
 //! default `max_inflight_messages` is 20), it keeps at most [`BROKER_INFLIGHT`] QoS 1
-//! publishes unacknowledged towards the client; QoS 0 goes out all at once.
+//! publishes unacknowledged towards the client; QoS 0 goes out all at once. Each batch is
+//! one write, so the client reads a whole batch at once, as from a broker that queued
+//! messages while the client was busy.
 
 use std::time::Duration;
 
@@ -68,21 +70,23 @@ pub(crate) async fn serve_burst(
         buffer: BytesMut::new(),
     };
     assert!(matches!(reader.next().await, Some(Packet::Connect(_))));
-    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Packet>();
+    let (out_tx, mut out_rx) = mpsc::unbounded_channel::<Vec<Packet>>();
     let writer_task = tokio::spawn(async move {
         let mut buffer = BytesMut::new();
-        while let Some(packet) = out_rx.recv().await {
+        while let Some(packets) = out_rx.recv().await {
             buffer.clear();
-            packet
-                .write(&mut buffer, MAX_FRAME_BYTES)
-                .expect("burst broker: encode");
+            for packet in packets {
+                packet
+                    .write(&mut buffer, MAX_FRAME_BYTES)
+                    .expect("burst broker: encode");
+            }
             if writer.write_all(&buffer).await.is_err() {
                 return;
             }
         }
     });
     let connack = ConnAck::new(ConnectReturnCode::Success, false);
-    out_tx.send(Packet::ConnAck(connack)).unwrap();
+    out_tx.send(vec![Packet::ConnAck(connack)]).unwrap();
     let burst = |i: usize| {
         let mut publish = Publish::from_bytes("in", qos, burst_payload(i));
         publish.pkid = if qos == QoS::AtMostOnce {
@@ -97,26 +101,23 @@ pub(crate) async fn serve_burst(
     } else {
         BROKER_INFLIGHT
     };
-    let mut sent = 0;
-    while sent < count.min(window) {
-        out_tx.send(burst(sent)).unwrap();
-        sent += 1;
-    }
+    let mut sent = count.min(window);
+    out_tx.send((0..sent).map(burst).collect()).unwrap();
     let mut forwarded = Vec::with_capacity(count);
     while forwarded.len() < count {
         match reader.next().await {
             Some(Packet::Publish(publish)) if publish.topic.as_ref() == b"out" => {
                 if publish.qos == QoS::AtLeastOnce {
-                    let _ = out_tx.send(Packet::PubAck(PubAck::new(publish.pkid)));
+                    let _ = out_tx.send(vec![Packet::PubAck(PubAck::new(publish.pkid))]);
                 }
                 forwarded.push(publish.payload);
                 let _ = progress.send(forwarded.len());
             }
             Some(Packet::PingReq) => {
-                let _ = out_tx.send(Packet::PingResp);
+                let _ = out_tx.send(vec![Packet::PingResp]);
             }
             Some(Packet::PubAck(_)) if sent < count => {
-                let _ = out_tx.send(burst(sent));
+                let _ = out_tx.send(vec![burst(sent)]);
                 sent += 1;
             }
             Some(Packet::PubAck(_)) => {}
