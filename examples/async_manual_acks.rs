@@ -23,7 +23,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
         .set_clean_session(false)
         .set_ack_mode(AckMode::Manual);
 
-    // First run: subscribe, publish ten messages, receive them, acknowledge none.
+    // First run: subscribe, publish ten messages, receive them, acknowledge none. Requests
+    // keep call order, so the SUBSCRIBE is on the wire before the first PUBLISH.
     let (client, mut eventloop) = AsyncClient::builder(options.clone()).build();
     client.subscribe(TOPIC, QoS::AtLeastOnce).await?;
     for i in 0..10u8 {

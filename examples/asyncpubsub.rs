@@ -20,6 +20,8 @@ async fn main() -> Result<(), Box<dyn Error>> {
 
     let (client, mut eventloop) = AsyncClient::builder(options).capacity(10).build();
     let requests = tokio::spawn(async move {
+        // Requests keep call order: the SUBSCRIBE goes out before the first PUBLISH, so
+        // every message comes back.
         client.subscribe("hello/world", QoS::AtMostOnce).await?;
         for i in 1..=10u8 {
             let payload = vec![i; usize::from(i)];

@@ -859,3 +859,19 @@ async fn packets_beyond_one_read_batch_are_all_delivered_in_order() {
         conn.expect(&puback(pkid)).await;
     }
 }
+
+/// A zero connection timeout set through `set_network_options` is refused like
+/// `MqttOptions::validate` refuses it. Fails on today's main: the loop connected.
+#[tokio::test(start_paused = true)]
+async fn zero_connection_timeout_from_set_network_options_is_refused_before_connecting() {
+    let broker = TestBroker::bind().await;
+    let (_client, mut eventloop) = AsyncClient::builder(options(broker.port())).build();
+    let mut network = eventloop.network_options();
+    network.set_connection_timeout(0);
+    eventloop.set_network_options(network);
+    let error = poll_error(&mut eventloop).await;
+    assert!(matches!(
+        error,
+        ConnectionError::InvalidOptions(rumqttc::ConfigError::ConnectionTimeout)
+    ));
+}

@@ -310,7 +310,9 @@ impl EventLoop {
         self.network_options.clone()
     }
 
-    /// Replaces the network options used from the next connection on.
+    /// Replaces the network options used from the next connection on. Like
+    /// [`MqttOptions::validate`], the next connection attempt refuses a connection timeout
+    /// of 0 with [`ConnectionError::InvalidOptions`].
     pub fn set_network_options(&mut self, options: NetworkOptions) -> &mut Self {
         self.network_options = options;
         self
