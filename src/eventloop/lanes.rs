@@ -420,6 +420,73 @@ mod tests {
         pin!(lane.recv()).poll(&mut cx)
     }
 
+    fn publish(qos: QoS) -> Envelope {
+        let publish = crate::mqttbytes::Publish::new("t", qos, "x");
+        Envelope {
+            request: Request::Publish(publish),
+            notice: None,
+        }
+    }
+
+    /// The requests [`try_next_request`] hands out, in order, until it has none.
+    fn take_all(lanes: &mut RequestReceivers, window: bool) -> Vec<Request> {
+        let gate = Gate {
+            window,
+            lanes: true,
+        };
+        let mut pending = VecDeque::new();
+        std::iter::from_fn(|| try_next_request(&mut pending, &mut lanes.ordered, gate))
+            .map(|item| item.envelope.request)
+            .collect()
+    }
+
+    #[test]
+    fn heads_of_both_lanes_go_in_call_order() {
+        let (senders, mut lanes) = request_channels(Some(4));
+        senders
+            .publish
+            .send(senders.stamp(publish(QoS::AtLeastOnce)))
+            .unwrap();
+        senders.control.send(senders.stamp(ping())).unwrap();
+        senders
+            .publish
+            .send(senders.stamp(publish(QoS::AtMostOnce)))
+            .unwrap();
+        senders.control.send(senders.stamp(ping())).unwrap();
+        let taken = take_all(&mut lanes, true);
+        assert_eq!(
+            taken,
+            [
+                publish(QoS::AtLeastOnce).request,
+                Request::PingReq,
+                publish(QoS::AtMostOnce).request,
+                Request::PingReq,
+            ]
+        );
+    }
+
+    /// The pop rule: a publish the window blocks is held, a later control request passes it,
+    /// a later QoS 0 publish does not.
+    #[test]
+    fn a_blocked_publish_is_held_and_only_control_requests_pass_it() {
+        let (senders, mut lanes) = request_channels(Some(4));
+        senders
+            .publish
+            .send(senders.stamp(publish(QoS::AtLeastOnce)))
+            .unwrap();
+        senders
+            .publish
+            .send(senders.stamp(publish(QoS::AtMostOnce)))
+            .unwrap();
+        senders.control.send(senders.stamp(ping())).unwrap();
+        assert_eq!(take_all(&mut lanes, false), [Request::PingReq]);
+        assert_eq!(lanes.ordered.publish.receiver.len(), 1);
+        assert!(lanes.ordered.publish.head.is_some());
+        let taken = take_all(&mut lanes, true);
+        let expected = [QoS::AtLeastOnce, QoS::AtMostOnce].map(|qos| publish(qos).request);
+        assert_eq!(taken, expected);
+    }
+
     #[test]
     fn a_dropped_wait_loses_no_request_and_a_closed_lane_ends() {
         let (senders, mut lanes) = request_channels(Some(4));
