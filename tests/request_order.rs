@@ -85,27 +85,38 @@ async fn receive_calls(conn: &mut BrokerConn, count: usize) -> Vec<Call> {
     calls
 }
 
-/// Fails on today's main: subscribes and unsubscribes travelled on their own lane, picked
-/// against the publish lane by an unbiased `select!`, so they overtook publishes.
-#[tokio::test(start_paused = true)]
-async fn thousand_interleaved_calls_from_one_task_reach_the_broker_in_call_order() {
+/// A connected client of capacity 10 whose window never blocks a publish of a run.
+async fn unblocked_client() -> (AsyncClient, LoopDriver, BrokerConn) {
     let broker = TestBroker::bind().await;
     let (client, eventloop) = AsyncClient::builder(unblocked_options(broker.port()))
         .capacity(10)
         .build();
-    let (driver, mut conn) = LoopDriver::spawn_connected(&broker, eventloop).await;
-    let caller = tokio::spawn(async move {
-        for i in 0..CALLS {
-            make(&client, call(i)).await;
-        }
-    });
+    let (driver, conn) = LoopDriver::spawn_connected(&broker, eventloop).await;
+    (client, driver, conn)
+}
+
+/// Receives every call of a run and checks they came in call order.
+async fn expect_calls_in_order(conn: &mut BrokerConn) {
     let expected: Vec<Call> = (0..CALLS).map(call).collect();
-    let received = receive_calls(&mut conn, CALLS).await;
+    let received = receive_calls(conn, CALLS).await;
     let first_difference = received.iter().zip(&expected).position(|(r, e)| r != e);
     assert_eq!(
         first_difference, None,
         "calls reached the wire out of order"
     );
+}
+
+/// Fails on today's main: subscribes and unsubscribes travelled on their own lane, picked
+/// against the publish lane by an unbiased `select!`, so they overtook publishes.
+#[tokio::test(start_paused = true)]
+async fn thousand_interleaved_calls_from_one_task_reach_the_broker_in_call_order() {
+    let (client, driver, mut conn) = unblocked_client().await;
+    let caller = tokio::spawn(async move {
+        for i in 0..CALLS {
+            make(&client, call(i)).await;
+        }
+    });
+    expect_calls_in_order(&mut conn).await;
     caller.await.unwrap();
     driver.stop().await;
 }
@@ -115,23 +126,13 @@ async fn thousand_interleaved_calls_from_one_task_reach_the_broker_in_call_order
 /// exactly that order. Fails on today's main like the one-task test, within each run.
 #[tokio::test(start_paused = true)]
 async fn thousand_calls_from_two_clones_taking_turns_reach_the_broker_in_call_order() {
-    let broker = TestBroker::bind().await;
-    let (client, eventloop) = AsyncClient::builder(unblocked_options(broker.port()))
-        .capacity(10)
-        .build();
-    let (driver, mut conn) = LoopDriver::spawn_connected(&broker, eventloop).await;
+    let (client, driver, mut conn) = unblocked_client().await;
     let (to_a, turns_a) = mpsc::unbounded_channel::<usize>();
     let (to_b, turns_b) = mpsc::unbounded_channel::<usize>();
     let a = tokio::spawn(take_turns(client.clone(), turns_a, to_b.clone()));
     let b = tokio::spawn(take_turns(client, turns_b, to_a.clone()));
     to_a.send(0).unwrap();
-    let expected: Vec<Call> = (0..CALLS).map(call).collect();
-    let received = receive_calls(&mut conn, CALLS).await;
-    let first_difference = received.iter().zip(&expected).position(|(r, e)| r != e);
-    assert_eq!(
-        first_difference, None,
-        "calls reached the wire out of order"
-    );
+    expect_calls_in_order(&mut conn).await;
     drop((to_a, to_b));
     a.await.unwrap();
     b.await.unwrap();
@@ -174,33 +175,25 @@ async fn one_publish_in_flight() -> (AsyncClient, LoopDriver, BrokerConn) {
     (client, driver, conn)
 }
 
-/// Reference back-pressure, case 1: with the window full, one more `publish().await` returns
-/// at once (the loop holds it) and nothing is written until the PUBACK.
-/// Fails on today's main: the loop took no publish while the window was full.
-#[tokio::test(start_paused = true)]
-async fn window_full_second_publish_returns_and_is_held_until_the_first_puback() {
-    let (client, driver, mut conn) = one_publish_in_flight().await;
+/// Publishes "2", which must return at once (the loop holds it), then starts publishing "3"
+/// in a task of its own, which must wait.
+async fn second_held_third_waiting(
+    client: &AsyncClient,
+) -> tokio::task::JoinHandle<Result<(), rumqttc::ClientError>> {
     let second = client.publish("t", QoS::AtLeastOnce, false, "2");
     timeout(QUIET, second).await.unwrap().unwrap();
-    conn.expect_silence(QUIET).await;
-    conn.send(&puback(1)).await;
-    conn.expect(&publish("t", QoS::AtLeastOnce, 2, "2")).await;
-    driver.stop().await;
+    let client = client.clone();
+    tokio::spawn(async move { client.publish("t", QoS::AtLeastOnce, false, "3").await })
 }
 
-/// Reference back-pressure, case 2: a third publish waits in the channel until the first
-/// PUBACK opens the window for the held second one.
+/// Reference back-pressure, cases 1 and 2: with the window full, one more `publish().await`
+/// returns at once (the loop holds it) and nothing is written until the first PUBACK; a
+/// third publish waits in the channel until then.
+/// Fails on today's main: the loop took no publish while the window was full.
 #[tokio::test(start_paused = true)]
-async fn window_full_third_publish_waits_until_the_first_puback() {
+async fn window_full_second_publish_is_held_and_a_third_waits_until_the_first_puback() {
     let (client, driver, mut conn) = one_publish_in_flight().await;
-    let second = client.publish("t", QoS::AtLeastOnce, false, "2");
-    timeout(QUIET, second).await.unwrap().unwrap();
-    let third_client = client.clone();
-    let third = tokio::spawn(async move {
-        third_client
-            .publish("t", QoS::AtLeastOnce, false, "3")
-            .await
-    });
+    let third = second_held_third_waiting(&client).await;
     conn.expect_silence(QUIET).await;
     assert!(
         !third.is_finished(),
@@ -221,14 +214,7 @@ async fn window_full_third_publish_waits_until_the_first_puback() {
 #[tokio::test(start_paused = true)]
 async fn window_full_subscribe_and_unsubscribe_pass_the_held_publish_at_once() {
     let (client, driver, mut conn) = one_publish_in_flight().await;
-    let second = client.publish("t", QoS::AtLeastOnce, false, "2");
-    timeout(QUIET, second).await.unwrap().unwrap();
-    let third_client = client.clone();
-    let third = tokio::spawn(async move {
-        third_client
-            .publish("t", QoS::AtLeastOnce, false, "3")
-            .await
-    });
+    let third = second_held_third_waiting(&client).await;
     timeout(QUIET, client.subscribe("s", QoS::AtLeastOnce))
         .await
         .unwrap()
