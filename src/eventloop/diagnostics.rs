@@ -158,6 +158,18 @@ impl EventLoop {
     }
 
     /// The broker in use, or the one the next connection attempt uses.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use rumqttc::{AsyncClient, MqttOptions};
+    ///
+    /// let mut options = MqttOptions::new("sensor-7", ("mqtt-a.local", 1883));
+    /// options.add_fallback_broker(("mqtt-b.local", 1883));
+    /// let (_client, eventloop) = AsyncClient::builder(options).build();
+    /// // Before the first attempt fails over, the primary broker is the one in use.
+    /// assert_eq!(Some(eventloop.current_broker()), eventloop.mqtt_options.brokers().next());
+    /// ```
     pub fn current_broker(&self) -> &Broker {
         self.lifecycle.broker(&self.mqtt_options)
     }

@@ -196,6 +196,24 @@ impl MqttOptions {
     /// With a backoff, [`EventLoop::poll`](crate::EventLoop::poll) still returns every
     /// failed attempt as an error, and the next call waits out the delay before it connects
     /// again, so a plain `loop { eventloop.poll().await }` does not spin.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// use rumqttc::{Backoff, MqttOptions};
+    ///
+    /// let mut options = MqttOptions::new("sensor-7", ("127.0.0.1", 1883));
+    /// // 500 ms, doubling up to one minute; back to 500 ms after a minute connected.
+    /// let backoff = Backoff::new(Duration::from_millis(500), Duration::from_secs(60))
+    ///     .with_reset_after(Duration::from_secs(60));
+    /// options.set_reconnect_backoff(Some(backoff));
+    /// assert_eq!(options.reconnect_backoff().map(|b| b.max()), Some(Duration::from_secs(60)));
+    /// // The reference behaviour: reconnect at once.
+    /// options.set_reconnect_backoff(None);
+    /// assert!(options.reconnect_backoff().is_none());
+    /// ```
     pub fn set_reconnect_backoff(&mut self, backoff: Option<Backoff>) -> &mut Self {
         self.reconnect.backoff = backoff;
         self
