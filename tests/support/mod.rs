@@ -1,5 +1,6 @@
-//! Shared test support: a private mosquitto launcher, an in-process scripted broker and
-//! short packet constructors. Each test binary uses a subset, hence `dead_code` allowed.
+//! Shared test support: a private mosquitto launcher, an in-process scripted broker,
+//! short packet constructors, and a fault-injecting proxy with its scenario runner. Each
+//! test binary uses a subset, hence `dead_code` allowed.
 //! Support code fails the test it serves by panicking with a clear message, which is why
 //! the panic lints are allowed here (the crate's own code never panics).
 
@@ -12,6 +13,10 @@
 )]
 
 pub(crate) mod burst_broker;
+pub(crate) mod fault_proxy;
+pub(crate) mod fault_scenario;
 pub(crate) mod mosquitto;
 pub(crate) mod packets;
 pub(crate) mod scripted_broker;
+pub(crate) mod seed;
+pub(crate) mod wire_trace;

@@ -44,6 +44,7 @@ const ADDRESS_IN_USE: &str = "Address already in use";
 pub(crate) struct MosquittoConfig {
     allow_anonymous: bool,
     persistence: bool,
+    log_types: Vec<String>,
     global_lines: Vec<String>,
     listener_options: Vec<String>,
     extra_listeners: Vec<(String, Vec<String>)>,
@@ -55,6 +56,7 @@ impl Default for MosquittoConfig {
         Self {
             allow_anonymous: true,
             persistence: false,
+            log_types: vec!["all".to_owned()],
             global_lines: Vec::new(),
             listener_options: Vec::new(),
             extra_listeners: Vec::new(),
@@ -73,6 +75,13 @@ impl MosquittoConfig {
     /// Keeps sessions and retained messages across [`Mosquitto::restart`] (default: off).
     pub(crate) fn persistence(mut self, persistence: bool) -> Self {
         self.persistence = persistence;
+        self
+    }
+
+    /// Logs only these `log_type`s (default: `all`). Tests that pass many thousands of
+    /// messages use it to keep the log, printed when they fail, readable.
+    pub(crate) fn log_types(mut self, types: &[&str]) -> Self {
+        self.log_types = types.iter().map(|&t| t.to_owned()).collect();
         self
     }
 
@@ -117,10 +126,10 @@ impl MosquittoConfig {
             format!("persistence {}", self.persistence),
             format!("persistence_location {DIR_PLACEHOLDER}/"),
             format!("log_dest file {DIR_PLACEHOLDER}/mosquitto.log"),
-            "log_type all".to_owned(),
             "connection_messages true".to_owned(),
             format!("allow_anonymous {}", self.allow_anonymous),
         ];
+        lines.extend(self.log_types.iter().map(|t| format!("log_type {t}")));
         lines.extend(self.global_lines.iter().cloned());
         lines.push(format!("listener {} 127.0.0.1", ports.main));
         lines.extend(self.listener_options.iter().cloned());
