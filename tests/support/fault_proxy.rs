@@ -248,7 +248,10 @@ impl Pump {
         let mut buffer = vec![0; READ_CHUNK_BYTES];
         loop {
             wait_while_held(&mut hold).await;
-            let n = from.read(&mut buffer).await?;
+            let read = from.read(&mut buffer).await;
+            // A close or an error is news from one side: the black hole keeps it too.
+            wait_while_held(&mut hold).await;
+            let n = read?;
             if n == 0 {
                 return Ok(());
             }
