@@ -50,6 +50,8 @@ struct Shared {
     /// Cuts that closed at least one live connection.
     cuts: watch::Sender<usize>,
     trace: Mutex<Vec<TraceEntry>>,
+    /// Notified whenever packets are added to `trace`.
+    traced: watch::Sender<()>,
 }
 
 /// A running fault proxy; every task it started ends on drop.
@@ -76,6 +78,7 @@ impl FaultProxy {
             next_connection: AtomicU64::new(0),
             cuts: watch::Sender::new(0),
             trace: Mutex::new(Vec::new()),
+            traced: watch::Sender::new(()),
         });
         let accept = tokio::spawn(accept_loop(listener, Arc::clone(&shared)));
         Self {
@@ -149,6 +152,18 @@ impl FaultProxy {
     pub(crate) fn trace(&self) -> Vec<TraceEntry> {
         lock(&self.shared.trace).clone()
     }
+
+    /// Waits until `done` holds for the trace (unbounded: wrap it in a timeout).
+    pub(crate) async fn wait_for_trace(&self, done: impl Fn(&[TraceEntry]) -> bool) {
+        let mut traced = self.shared.traced.subscribe();
+        traced.mark_changed();
+        // The sender lives in `self`, so `changed` cannot fail.
+        while traced.changed().await.is_ok() {
+            if done(&lock(&self.shared.trace)) {
+                return;
+            }
+        }
+    }
 }
 
 impl Drop for FaultProxy {
@@ -188,6 +203,8 @@ impl Shared {
                 payload,
             });
         }
+        drop(trace);
+        self.traced.send_replace(());
     }
 }
 

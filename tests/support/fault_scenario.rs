@@ -16,7 +16,7 @@ use tokio::time::{Instant, timeout_at};
 use super::fault_proxy::{FaultProxy, Shaping};
 use super::mosquitto::{Mosquitto, MosquittoConfig, subscribe_granted};
 use super::seed::{SeedGuard, seed};
-use super::wire_trace::{Direction, TraceEntry, release_order, resent_after_release};
+use super::wire_trace::{Direction, TraceEntry, is_settled, release_order, resent_after_release};
 
 /// Payload of the message published after the numbered ones.
 const END: &[u8] = b"end";
@@ -100,8 +100,11 @@ pub(crate) struct Report {
     pub(crate) connections: u64,
     /// CONNACKs with `session_present = false` after the first one (the broker lost the session).
     pub(crate) sessions_lost: usize,
-    /// Whether the end marker arrived before the time limit.
+    /// Whether every message and the end marker arrived before the time limit.
     pub(crate) finished: bool,
+    /// Whether every acknowledgement flow through the proxy was complete before the time
+    /// limit (the trace is taken then).
+    pub(crate) settled: bool,
     pub(crate) wall: Duration,
     pub(crate) trace: Vec<TraceEntry>,
     /// Keeps the seed printed if an assertion on this report fails.
@@ -115,7 +118,7 @@ impl Report {
         format!(
             "fault scenario {}: seed={} cuts={} connections={} messages={} lost={} \
              duplicated={} (after release: {}) out_of_order={} (pubrels: {}) unexpected={} \
-             sessions_lost={} finished={} wall={:.1}s",
+             sessions_lost={} finished={} settled={} wall={:.1}s",
             self.guard.scenario,
             self.guard.seed,
             self.cuts,
@@ -129,6 +132,7 @@ impl Report {
             c.unexpected,
             self.sessions_lost,
             self.finished,
+            self.settled,
             self.wall.as_secs_f64(),
         )
     }
@@ -227,6 +231,9 @@ pub(crate) async fn run(scenario: &Scenario) -> Report {
     let publish_end = publisher.publish(&topic, scenario.qos, false, END);
     let _ = timeout_at(deadline, publish_end).await;
     let (arrivals, finished) = collect(&mut inbox, published, deadline).await;
+    let settled = timeout_at(deadline, proxy.wait_for_trace(is_settled))
+        .await
+        .is_ok();
 
     let trace = proxy.trace();
     let excused = match scenario.side {
@@ -245,6 +252,7 @@ pub(crate) async fn run(scenario: &Scenario) -> Report {
         sessions_lost: sub_loop.sessions_lost.load(Ordering::Relaxed)
             + pub_loop.sessions_lost.load(Ordering::Relaxed),
         finished,
+        settled,
         wall: started.elapsed(),
         trace,
         guard,

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 
 /// Which way a packet went through the proxy.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum Direction {
     /// From the client to the broker.
     ToBroker,
@@ -29,7 +29,10 @@ pub(crate) struct TraceEntry {
 
 /// MQTT control packet types the trace looks at.
 pub(crate) const PUBLISH: u8 = 3;
+pub(crate) const PUBACK: u8 = 4;
+pub(crate) const PUBREC: u8 = 5;
 pub(crate) const PUBREL: u8 = 6;
+pub(crate) const PUBCOMP: u8 = 7;
 
 /// Cuts a byte stream into whole MQTT packets as they are delivered.
 #[derive(Debug, Default)]
@@ -175,4 +178,35 @@ pub(crate) fn release_order(trace: &[TraceEntry], direction: Direction) -> Vec<V
         }
     }
     order
+}
+
+/// True when every QoS 1 and QoS 2 PUBLISH in the trace was closed by a PUBACK or PUBCOMP
+/// of its id going the other way: no acknowledgement flow is still under way.
+pub(crate) fn is_settled(trace: &[TraceEntry]) -> bool {
+    let mut open = HashSet::new();
+    for entry in trace {
+        let Some(pkid) = entry.pkid else {
+            continue;
+        };
+        match entry.packet_type {
+            PUBLISH => {
+                open.insert((entry.direction, pkid));
+            }
+            PUBACK | PUBCOMP => {
+                open.remove(&(entry.direction.reverse(), pkid));
+            }
+            _ => {}
+        }
+    }
+    open.is_empty()
+}
+
+impl Direction {
+    /// The other way.
+    pub(crate) const fn reverse(self) -> Self {
+        match self {
+            Self::ToBroker => Self::ToClient,
+            Self::ToClient => Self::ToBroker,
+        }
+    }
 }
