@@ -1,7 +1,9 @@
 //! Fault injection, cuts: a proxy cuts every connection of one client (the publisher or
 //! the subscriber, both with persistent sessions) to a private mosquitto at random
 //! intervals, and the client reconnects by polling again. QoS 1 must lose nothing and keep
-//! the order of first arrivals; QoS 2 must deliver each message exactly once, in order.
+//! the order of first arrivals; QoS 2 must deliver each message exactly once, in order
+//! (save mosquitto's own re-sends, told apart by the wire trace: see
+//! [`qos2_delivers_exactly_once_in_order`]).
 //! Seeded (`FAULT_SEED` reproduces a run); each test prints its counts (`--nocapture`).
 
 mod support;
@@ -15,7 +17,7 @@ const MAX_MESSAGES: u32 = 30_000;
 /// Numbered messages at most per harsh scenario (cuts 1 to 10 ms apart).
 const MAX_MESSAGES_HARSH: u32 = 5_000;
 /// Each scenario fails when it takes longer.
-const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(60);
+const TIME_LIMIT: std::time::Duration = std::time::Duration::from_secs(90);
 
 fn scenario(name: &'static str, side: Side, qos: QoS, cuts: Cuts) -> Scenario {
     let max_messages = if cuts.min < CUTS_20_300_MS.min {
@@ -67,12 +69,26 @@ async fn qos1_loses_nothing_and_keeps_first_arrival_order(
 }
 
 /// QoS 2: nothing lost, nothing duplicated, nothing out of order.
+///
+/// One exception, on the subscriber side only, decided from the proxy's wire trace:
+/// mosquitto 2.0.11 re-sends a QoS 2 PUBLISH whose id it had already released (the
+/// subscriber received its PUBREL) when the subscriber reconnects twice before the broker
+/// got to re-send the pending PUBREL (it resets "resend PUBREL" to "publish" on the second
+/// reconnect). The subscriber no longer knows that id and MQTT-4.3.3 forbids it to drop the
+/// PUBLISH, so that duplicate is the broker's: a duplicate counts against the client only
+/// when the trace does not show the broker re-sending a released id with its payload. It
+/// happens often with cuts 1 to 10 ms apart, and was also seen (50 of 30,000) with cuts
+/// 20 to 300 ms apart on a loaded machine. On the publisher side nothing is excused.
 async fn qos2_delivers_exactly_once_in_order(name: &'static str, side: Side, cuts: Cuts) {
     let report = run(&scenario(name, side, QoS::ExactlyOnce, cuts)).await;
     let summary = report.summary();
     assert_ran_to_the_end(&report, cuts);
     assert_eq!(report.counts.lost, 0, "{summary}");
-    assert_eq!(report.counts.duplicated, 0, "{summary}");
+    assert_eq!(
+        report.counts.duplicated - report.counts.duplicated_after_release,
+        0,
+        "duplicates the broker did not re-send after releasing their id: {summary}"
+    );
     assert_eq!(report.counts.out_of_order, 0, "{summary}");
 }
 
@@ -101,6 +117,8 @@ async fn qos2_publisher_cut_every_20_to_300_ms_delivers_exactly_once_in_order() 
     qos2_delivers_exactly_once_in_order("q2-pub-cuts", Side::Publisher, CUTS_20_300_MS).await;
 }
 
+/// Duplicates count unless the trace shows mosquitto re-sent a released id (see
+/// [`qos2_delivers_exactly_once_in_order`]).
 #[tokio::test]
 async fn qos2_subscriber_cut_every_20_to_300_ms_delivers_exactly_once_in_order() {
     qos2_delivers_exactly_once_in_order("q2-sub-cuts", Side::Subscriber, CUTS_20_300_MS).await;
@@ -127,27 +145,9 @@ async fn qos2_publisher_cut_every_1_to_10_ms_delivers_exactly_once_in_order() {
     qos2_delivers_exactly_once_in_order("q2-pub-harsh", Side::Publisher, CUTS_1_10_MS).await;
 }
 
-/// Mosquitto 2.0.11 re-sends a QoS 2 PUBLISH whose id it had already released with a
-/// PUBREL the subscriber received, after two reconnects a few milliseconds apart. The
-/// subscriber no longer knows that id and MQTT-4.3.3 forbids it to drop the PUBLISH, so
-/// such a duplicate is the broker's, not ours: a duplicate counts only when the proxy's
-/// wire trace does not show the broker re-sending a released id and payload.
+/// Duplicates count unless the trace shows mosquitto re-sent a released id (see
+/// [`qos2_delivers_exactly_once_in_order`]); with cuts this close it often does.
 #[tokio::test]
-async fn qos2_subscriber_cut_every_1_to_10_ms_duplicates_only_what_the_broker_resent() {
-    let cuts = CUTS_1_10_MS;
-    let report = run(&scenario(
-        "q2-sub-harsh",
-        Side::Subscriber,
-        QoS::ExactlyOnce,
-        cuts,
-    ))
-    .await;
-    let summary = report.summary();
-    assert_ran_to_the_end(&report, cuts);
-    assert_eq!(report.counts.lost, 0, "{summary}");
-    assert_eq!(
-        report.counts.duplicated, report.counts.duplicated_after_release,
-        "a duplicate the broker did not re-send after release: {summary}"
-    );
-    assert_eq!(report.counts.out_of_order, 0, "{summary}");
+async fn qos2_subscriber_cut_every_1_to_10_ms_delivers_exactly_once_in_order() {
+    qos2_delivers_exactly_once_in_order("q2-sub-harsh", Side::Subscriber, CUTS_1_10_MS).await;
 }

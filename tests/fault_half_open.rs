@@ -14,7 +14,8 @@ use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, StateError,
 };
 use support::fault_proxy::{FaultProxy, Shaping};
-use support::mosquitto::{Mosquitto, MosquittoConfig, connected, subscribe_granted, within};
+use support::fault_scenario::broker_config;
+use support::mosquitto::{Mosquitto, connected, subscribe_granted, within};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 use tokio::time::{Instant, timeout_at};
@@ -39,10 +40,6 @@ const END: &[u8] = b"end";
 enum Load {
     Idle,
     Publishing(QoS),
-}
-
-fn keep_alive() -> Duration {
-    Duration::from_secs(u64::from(KEEP_ALIVE_SECS))
 }
 
 /// Publishes `"0"`, `"1"`, ... every [`PUBLISH_INTERVAL`] until told to stop; returns how
@@ -103,13 +100,54 @@ async fn first_error(
     }
 }
 
+/// Starts `load` on a connected client and polls until it is under way: a publisher has
+/// handed over (QoS 0) or had acknowledged (QoS 1) [`WARM_UP_MESSAGES`].
+async fn start_load(
+    load: Load,
+    client: &AsyncClient,
+    eventloop: &mut EventLoop,
+    topic: &str,
+) -> Option<(oneshot::Sender<()>, JoinHandle<u32>)> {
+    let Load::Publishing(qos) = load else {
+        return None;
+    };
+    let publisher = spawn_publisher(client.clone(), topic.to_owned(), qos);
+    let mut warm = 0;
+    poll_until(eventloop, "warming up", |event| {
+        warm += usize::from(match qos {
+            QoS::AtMostOnce => matches!(event, Event::Outgoing(Outgoing::Publish(_))),
+            _ => matches!(event, Event::Incoming(Packet::PubAck(_))),
+        });
+        warm >= WARM_UP_MESSAGES
+    })
+    .await;
+    Some(publisher)
+}
+
+/// Polls until the dead link is reported and checks it was a missing PINGRESP, in time.
+async fn assert_reported_in_time(name: &str, load: Load, eventloop: &mut EventLoop) {
+    let detected = first_error(eventloop, Instant::now()).await;
+    let keep_alive = Duration::from_secs(u64::from(KEEP_ALIVE_SECS));
+    let bound = keep_alive * 3 / 2 + SCHEDULING_SLACK;
+    println!(
+        "half-open scenario {name} ({load:?}): keep_alive={keep_alive:?} \
+         detected={detected:?} bound={bound:?}"
+    );
+    let Some((error, elapsed)) = detected else {
+        panic!("{name}: the half-open link was not reported within {GIVE_UP_AFTER:?}");
+    };
+    assert!(
+        matches!(error, ConnectionError::MqttState(StateError::AwaitPingResp)),
+        "{name}: expected a missing PINGRESP, got {error:?}"
+    );
+    assert!(
+        elapsed <= bound,
+        "{name}: reported after {elapsed:?}, bound {bound:?}"
+    );
+}
+
 async fn half_open_link_is_reported_within_one_and_a_half_keep_alives(name: &str, load: Load) {
-    let broker = Mosquitto::start(MosquittoConfig::bulk().log_types(&[
-        "error",
-        "warning",
-        "notice",
-        "information",
-    ]));
+    let broker = Mosquitto::start(broker_config());
     let proxy = FaultProxy::start(broker.addr(), Shaping::Pass).await;
     let topic = format!("half-open/{name}");
     let (observer, mut inbox) = connected(broker.options(&format!("{name}-observer"))).await;
@@ -123,47 +161,16 @@ async fn half_open_link_is_reported_within_one_and_a_half_keep_alives(name: &str
         matches!(e, Event::Incoming(Packet::ConnAck(_)))
     })
     .await;
+    let publisher = start_load(load, &client, &mut eventloop, &topic).await;
 
-    let publisher = match load {
-        Load::Idle => None,
-        Load::Publishing(qos) => {
-            let publisher = spawn_publisher(client.clone(), topic.clone(), qos);
-            let mut warm = 0;
-            poll_until(&mut eventloop, "warming up", |event| {
-                warm += usize::from(match qos {
-                    QoS::AtMostOnce => matches!(event, Event::Outgoing(Outgoing::Publish(_))),
-                    _ => matches!(event, Event::Incoming(Packet::PubAck(_))),
-                });
-                warm >= WARM_UP_MESSAGES
-            })
-            .await;
-            Some(publisher)
-        }
-    };
     proxy.black_hole();
-    let detected = first_error(&mut eventloop, Instant::now()).await;
-    let bound = keep_alive() * 3 / 2 + SCHEDULING_SLACK;
-    println!(
-        "half-open scenario {name} ({load:?}): keep_alive={keep_alive:?} detected={detected:?} bound={bound:?}",
-        keep_alive = keep_alive()
-    );
-    let Some((error, elapsed)) = detected else {
-        panic!("{name}: the half-open link was not reported within {GIVE_UP_AFTER:?}");
-    };
-    assert!(
-        matches!(error, ConnectionError::MqttState(StateError::AwaitPingResp)),
-        "{name}: expected a missing PINGRESP, got {error:?}"
-    );
-    assert!(
-        elapsed <= bound,
-        "{name}: reported after {elapsed:?}, bound {bound:?}"
-    );
-
+    assert_reported_in_time(name, load, &mut eventloop).await;
     proxy.heal();
     poll_until(&mut eventloop, "reconnecting", |event| {
         matches!(event, Event::Incoming(Packet::ConnAck(connack)) if connack.session_present)
     })
     .await;
+
     if let (Some((stop, task)), Load::Publishing(QoS::AtLeastOnce)) = (publisher, load) {
         let _ = stop.send(());
         let accepted = within("stopping the publisher", task).await.unwrap();

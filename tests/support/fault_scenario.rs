@@ -18,6 +18,8 @@ use super::mosquitto::{Mosquitto, MosquittoConfig, subscribe_granted};
 use super::seed::{SeedGuard, seed};
 use super::wire_trace::{Direction, TraceEntry, is_settled, release_order, resent_after_release};
 
+/// The environment variable naming a directory to write each scenario's wire trace to.
+const TRACE_DIR_VAR: &str = "FAULT_TRACE_DIR";
 /// Payload of the message published after the numbered ones.
 const END: &[u8] = b"end";
 /// Mosquitto's per-client queue, above any scenario's message count (its default, 1,000,
@@ -195,6 +197,15 @@ fn client(
     (client, Driven::spawn(eventloop, inbox))
 }
 
+/// The broker of the fault tests: [`MosquittoConfig::bulk`], a queue above any scenario's
+/// message count, and a log of connections only (no line per packet: a failing run of
+/// 30,000 messages prints a readable log).
+pub(crate) fn broker_config() -> MosquittoConfig {
+    MosquittoConfig::bulk()
+        .line(format!("max_queued_messages {BROKER_QUEUE_LIMIT}"))
+        .log_types(&["error", "warning", "notice", "information"])
+}
+
 /// Runs `scenario` and returns its report (its counts are not asserted here).
 pub(crate) async fn run(scenario: &Scenario) -> Report {
     let guard = SeedGuard {
@@ -203,11 +214,7 @@ pub(crate) async fn run(scenario: &Scenario) -> Report {
     };
     let started = Instant::now();
     let deadline = started + scenario.time_limit;
-    let broker = Mosquitto::start(
-        MosquittoConfig::bulk()
-            .line(format!("max_queued_messages {BROKER_QUEUE_LIMIT}"))
-            .log_types(&["error", "warning", "notice", "information"]),
-    );
+    let broker = Mosquitto::start(broker_config());
     let proxy = FaultProxy::start(broker.addr(), scenario.shaping).await;
     let (subscriber_port, publisher_port) = match scenario.side {
         Side::Publisher => (broker.port(), proxy.port()),
@@ -258,7 +265,29 @@ pub(crate) async fn run(scenario: &Scenario) -> Report {
         guard,
     };
     println!("{}", report.summary());
+    if let Ok(dir) = std::env::var(TRACE_DIR_VAR) {
+        write_trace(&report, &dir);
+    }
     report
+}
+
+/// Writes the report's wire trace to `<dir>/<scenario>.trace`, one packet a line.
+fn write_trace(report: &Report, dir: &str) {
+    let path = std::path::Path::new(dir).join(format!("{}.trace", report.guard.scenario));
+    let lines: Vec<String> = report
+        .trace
+        .iter()
+        .map(|e| {
+            let payload = e.payload.as_deref().map(String::from_utf8_lossy);
+            format!(
+                "{} {:?} type={} pkid={:?} payload={:?}",
+                e.connection, e.direction, e.packet_type, e.pkid, payload
+            )
+        })
+        .collect();
+    if let Err(error) = std::fs::write(&path, lines.join("\n")) {
+        eprintln!("cannot write {}: {error}", path.display());
+    }
 }
 
 /// Publishes `"0"`, `"1"`, ... until the cuts are done or `max_messages` were published;
