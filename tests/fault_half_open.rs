@@ -23,8 +23,10 @@ use tokio::time::{Instant, timeout_at};
 /// The client's keep-alive.
 const KEEP_ALIVE_SECS: u16 = 2;
 /// Timer and scheduling lateness allowed on top of 1.5 × keep-alive: the deadline itself
-/// falls before that bound, since the last packet the client received predates the hole.
-const SCHEDULING_SLACK: Duration = Duration::from_millis(250);
+/// falls before that bound, since the last packet the client received predates the hole,
+/// but CI shares two cores with other builds (load averages above 10 were seen). The
+/// defects this catches are far outside it: 4 s, or never, for a bound of 3 s.
+const SCHEDULING_SLACK: Duration = Duration::from_millis(500);
 /// How long the test waits for any error before it reports that none came.
 const GIVE_UP_AFTER: Duration = Duration::from_secs(4 * KEEP_ALIVE_SECS as u64);
 /// The publishers' pace: 100 messages a second.
