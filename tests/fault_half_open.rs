@@ -10,11 +10,9 @@ use std::collections::HashSet;
 use std::time::Duration;
 
 use bytes::Bytes;
-use rumqttc::{
-    AsyncClient, ConnectionError, Event, EventLoop, MqttOptions, Outgoing, Packet, QoS, StateError,
-};
+use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, Outgoing, Packet, QoS, StateError};
 use support::fault_proxy::{FaultProxy, Shaping};
-use support::fault_scenario::broker_config;
+use support::fault_scenario::{broker_config, fault_options};
 use support::mosquitto::{Mosquitto, connected, subscribe_granted, within};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -154,10 +152,8 @@ async fn half_open_link_is_reported_within_one_and_a_half_keep_alives(name: &str
     let topic = format!("half-open/{name}");
     let (observer, mut inbox) = connected(broker.options(&format!("{name}-observer"))).await;
     subscribe_granted(&observer, &[(&topic, QoS::AtLeastOnce)]).await;
-    let mut options = MqttOptions::new(name, ("127.0.0.1", proxy.port()));
-    options
-        .set_keep_alive(KEEP_ALIVE_SECS)
-        .set_clean_session(false);
+    let mut options = fault_options(name, proxy.port());
+    options.set_keep_alive(KEEP_ALIVE_SECS);
     let (client, mut eventloop) = AsyncClient::builder(options).capacity(10).build();
     poll_until(&mut eventloop, "connecting", |e| {
         matches!(e, Event::Incoming(Packet::ConnAck(_)))

@@ -185,14 +185,22 @@ impl Drop for Driven {
     }
 }
 
-/// A client with a persistent session (`clean_session = false`) on `port`, polled.
+/// Options for a client of the fault tests: a persistent session (`clean_session = false`)
+/// and no reconnect backoff, so every poll after an error reconnects at once (the default
+/// backoff counts a connection shorter than 10 s as a failure and would wait up to 30 s).
+pub(crate) fn fault_options(id: impl Into<String>, port: u16) -> MqttOptions {
+    let mut options = MqttOptions::new(id, ("127.0.0.1", port));
+    options.set_clean_session(false).set_reconnect_backoff(None);
+    options
+}
+
+/// A client with [`fault_options`] on `port`, polled.
 fn client(
     id: String,
     port: u16,
     inbox: Option<mpsc::UnboundedSender<Bytes>>,
 ) -> (AsyncClient, Driven) {
-    let mut options = MqttOptions::new(id, ("127.0.0.1", port));
-    options.set_clean_session(false);
+    let options = fault_options(id, port);
     let (client, eventloop) = AsyncClient::builder(options).capacity(10).build();
     (client, Driven::spawn(eventloop, inbox))
 }
