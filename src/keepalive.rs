@@ -2,8 +2,10 @@
 //! overdue. It never reads the clock or sleeps; the event loop sleeps until `poll_timeout()`.
 //!
 //! A PINGREQ is due when nothing was *transmitted* for the keep-alive interval
-//! ([MQTT-3.1.2-23]); reads do not postpone it. A PINGRESP is overdue half an interval after
-//! its PINGREQ, so a silent broker is detected 1.5 × keep-alive after the last transmission.
+//! ([MQTT-3.1.2-23]) and also when nothing was *received* for it, so a link that silently
+//! stopped delivering is probed even while the application keeps writing. A PINGRESP is
+//! overdue half an interval after its PINGREQ: a dead link is reported at most 1.5 ×
+//! keep-alive after the last packet from the broker, whatever the application sends.
 
 use std::time::Duration;
 
@@ -31,15 +33,19 @@ pub(crate) struct KeepAlive {
     interval: Duration,
     /// The last time anything was written to the network.
     last_transmit: Instant,
+    /// The last time a packet arrived from the broker.
+    last_receive: Instant,
     ping: PingState,
 }
 
 impl KeepAlive {
-    /// A clock for a connection established at `now` (the CONNECT counts as a transmission).
+    /// A clock for a connection established at `now` (the CONNECT counts as a transmission,
+    /// the CONNACK as a reception).
     pub(crate) const fn new(interval: Duration, now: Instant) -> Self {
         Self {
             interval,
             last_transmit: now,
+            last_receive: now,
             ping: PingState::Idle,
         }
     }
@@ -49,14 +55,15 @@ impl KeepAlive {
         self.interval / 2
     }
 
-    /// The next deadline: when a PINGREQ falls due, or when the outstanding PINGRESP is
-    /// overdue. `None` when keep-alive is disabled.
+    /// The next deadline: when a PINGREQ falls due (an interval after the older of the last
+    /// transmission and the last reception), or when the outstanding PINGRESP is overdue.
+    /// `None` when keep-alive is disabled.
     pub(crate) fn poll_timeout(&self) -> Option<Instant> {
         if self.interval.is_zero() {
             return None;
         }
         Some(match self.ping {
-            PingState::Idle => self.last_transmit + self.interval,
+            PingState::Idle => self.last_transmit.min(self.last_receive) + self.interval,
             PingState::AwaitingResponse { sent_at } => sent_at + self.response_timeout(),
         })
     }
@@ -83,23 +90,33 @@ impl KeepAlive {
         }
     }
 
-    /// Something was written to the network at `now`: the next ping is due an interval later.
+    /// Something was written to the network at `now`: the next ping is due an interval later
+    /// unless the broker has been silent for longer.
     pub(crate) fn handle_transmit(&mut self, now: Instant) {
         self.last_transmit = self.last_transmit.max(now);
     }
 
-    /// A PINGRESP arrived.
-    pub(crate) const fn handle_pingresp(&mut self) {
-        self.ping = PingState::Idle;
+    /// `packet` arrived from the broker at `now`: any packet shows the link delivers, and a
+    /// PINGRESP also ends the outstanding ping.
+    pub(crate) fn handle_receive(&mut self, packet: &Packet, now: Instant) {
+        self.last_receive = self.last_receive.max(now);
+        if matches!(packet, Packet::PingResp) {
+            self.ping = PingState::Idle;
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::mqttbytes::{PubAck, Publish, QoS};
 
     fn secs(n: u64) -> Duration {
         Duration::from_secs(n)
+    }
+
+    fn puback() -> Packet {
+        Packet::PubAck(PubAck::new(1))
     }
 
     #[test]
@@ -115,12 +132,53 @@ mod tests {
     }
 
     #[test]
-    fn transmission_postpones_the_ping() {
+    fn traffic_both_ways_postpones_the_ping() {
         let start = Instant::now();
         let mut keepalive = KeepAlive::new(secs(10), start);
         keepalive.handle_transmit(start + secs(6));
+        keepalive.handle_receive(&puback(), start + secs(7));
         assert_eq!(keepalive.poll_timeout(), Some(start + secs(16)));
         assert_eq!(keepalive.handle_timeout(start + secs(10)), Ok(None));
+    }
+
+    /// A half-open link while the application keeps publishing: writes go on, nothing comes
+    /// back, and the link is reported dead 1.5 × keep-alive after the last reception.
+    #[test]
+    fn transmitting_without_receiving_pings_and_fails_within_one_and_a_half_intervals() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start);
+        let mut ping_at = None;
+        let mut failed_at = None;
+        for ms in (10..=20_000).step_by(10) {
+            let now = start + Duration::from_millis(ms);
+            match keepalive.handle_timeout(now) {
+                Ok(Some(Packet::PingReq)) => ping_at = ping_at.or(Some(ms)),
+                Ok(_) => {}
+                Err(error) => {
+                    assert_eq!(error, StateError::AwaitPingResp);
+                    failed_at = Some(ms);
+                    break;
+                }
+            }
+            keepalive.handle_transmit(now); // a QoS 0 publish every 10 ms
+        }
+        assert_eq!((ping_at, failed_at), (Some(10_000), Some(15_000)));
+    }
+
+    /// [MQTT-3.1.2-23] still holds: a client that only receives pings an interval after its
+    /// last transmission.
+    #[test]
+    fn receiving_without_transmitting_still_pings_after_one_interval() {
+        let start = Instant::now();
+        let mut keepalive = KeepAlive::new(secs(10), start);
+        let publish = Packet::Publish(Publish::new("t", QoS::AtMostOnce, "m"));
+        keepalive.handle_receive(&publish, start + secs(5));
+        keepalive.handle_receive(&publish, start + secs(9));
+        assert_eq!(keepalive.poll_timeout(), Some(start + secs(10)));
+        assert_eq!(
+            keepalive.handle_timeout(start + secs(10)),
+            Ok(Some(Packet::PingReq))
+        );
     }
 
     #[test]
@@ -139,8 +197,9 @@ mod tests {
         );
     }
 
+    /// Only a PINGRESP answers a PINGREQ: other traffic either way leaves it outstanding.
     #[test]
-    fn transmissions_do_not_excuse_a_missing_pingresp() {
+    fn traffic_other_than_pingresp_does_not_excuse_a_missing_pingresp() {
         let start = Instant::now();
         let mut keepalive = KeepAlive::new(secs(10), start);
         assert_eq!(
@@ -148,6 +207,7 @@ mod tests {
             Ok(Some(Packet::PingReq))
         );
         keepalive.handle_transmit(start + secs(12));
+        keepalive.handle_receive(&puback(), start + secs(13));
         assert_eq!(
             keepalive.handle_timeout(start + secs(15)),
             Err(StateError::AwaitPingResp)
@@ -155,14 +215,14 @@ mod tests {
     }
 
     #[test]
-    fn pingresp_returns_to_pinging_an_interval_after_the_last_transmission() {
+    fn pingresp_returns_to_pinging_an_interval_after_the_last_traffic() {
         let start = Instant::now();
         let mut keepalive = KeepAlive::new(secs(10), start);
         assert_eq!(
             keepalive.handle_timeout(start + secs(10)),
             Ok(Some(Packet::PingReq))
         );
-        keepalive.handle_pingresp();
+        keepalive.handle_receive(&Packet::PingResp, start + secs(11));
         assert_eq!(keepalive.poll_timeout(), Some(start + secs(20)));
         assert_eq!(
             keepalive.handle_timeout(start + secs(20)),
@@ -174,6 +234,7 @@ mod tests {
     fn zero_interval_never_pings() {
         let start = Instant::now();
         let mut keepalive = KeepAlive::new(Duration::ZERO, start);
+        keepalive.handle_transmit(start + secs(1));
         assert_eq!(keepalive.poll_timeout(), None);
         assert_eq!(keepalive.handle_timeout(start + secs(3600)), Ok(None));
     }
@@ -190,10 +251,11 @@ mod tests {
     }
 
     #[test]
-    fn transmit_in_the_past_does_not_move_the_clock_back() {
+    fn traffic_stamped_in_the_past_does_not_move_the_clock_back() {
         let start = Instant::now();
         let mut keepalive = KeepAlive::new(secs(10), start + secs(5));
         keepalive.handle_transmit(start);
+        keepalive.handle_receive(&puback(), start);
         assert_eq!(keepalive.poll_timeout(), Some(start + secs(15)));
     }
 }

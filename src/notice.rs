@@ -14,13 +14,20 @@ pub enum PublishResult {
     /// QoS 0: the publish was written and the network flushed.
     Qos0Flushed,
     /// QoS 1: the broker's PUBACK.
+    ///
+    /// Also the result of a QoS 2 publish that the broker answered with PUBACK instead of
+    /// PUBREC (RabbitMQ 3.x downgrades QoS 2 to QoS 1 and delivers): the message was
+    /// delivered at QoS 1, at least once, so it is reported as delivered rather than
+    /// failed, which would invite a duplicate by retry. The client logs a warning once
+    /// per connection when this happens.
     Qos1(PubAck),
     /// QoS 2: the broker's PUBCOMP, which ends the four-step exchange.
     Qos2Completed(PubComp),
 }
 
 impl PublishResult {
-    /// The QoS level of the publish this result belongs to.
+    /// The QoS level at which the publish was delivered: the publish's own, except for a
+    /// QoS 2 publish the broker downgraded to QoS 1 (see [`PublishResult::Qos1`]).
     pub const fn qos(&self) -> QoS {
         match self {
             Self::Qos0Flushed => QoS::AtMostOnce,

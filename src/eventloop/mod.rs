@@ -398,7 +398,7 @@ impl EventLoop {
             match self.wait(now).await {
                 Wake::Request => self.handle_requests(now)?,
                 Wake::Immediate(envelope) => return self.disconnect_now(envelope).await,
-                Wake::Packet(packet) => self.handle_packets(packet?)?,
+                Wake::Packet(packet) => self.handle_packets(packet?, now)?,
                 Wake::Timer => {}
             }
         }
@@ -496,26 +496,33 @@ impl EventLoop {
 
     /// Handles `first` and every further packet already whole in the read buffer, up to a
     /// batch; packets past the batch stay buffered for the next call.
-    fn handle_packets(&mut self, first: Packet) -> Result<(), ConnectionError> {
+    fn handle_packets(&mut self, first: Packet, now: Instant) -> Result<(), ConnectionError> {
         let hold = self.is_jammed();
         if !hold {
             self.release_acks()?;
         }
-        self.handle_packet(first, hold)?;
+        self.handle_packet(first, hold, now)?;
         for _ in 1..READ_BATCH {
             match self.network()?.read_buffered()? {
-                Some(packet) => self.handle_packet(packet, hold)?,
+                Some(packet) => self.handle_packet(packet, hold, now)?,
                 None => break,
             }
         }
         Ok(())
     }
 
-    /// Feeds `packet` to the state and writes its reply; with `hold`, the ack of a publish
-    /// waits in `held_acks` (see [`EventLoop::is_jammed`]).
-    fn handle_packet(&mut self, packet: Packet, hold: bool) -> Result<(), ConnectionError> {
-        if let (Packet::PingResp, Phase::Connected { keepalive, .. }) = (&packet, &mut self.phase) {
-            keepalive.handle_pingresp();
+    /// Feeds `packet` to the keep-alive clock and to the state and writes its reply; with
+    /// `hold`, the ack of a publish waits in `held_acks` (see [`EventLoop::is_jammed`]). The
+    /// packet is stamped with this iteration's `now`, when the wait began: never before the
+    /// last flush, so the stamp moves no ping earlier than the transmit rule alone would.
+    fn handle_packet(
+        &mut self,
+        packet: Packet,
+        hold: bool,
+        now: Instant,
+    ) -> Result<(), ConnectionError> {
+        if let Phase::Connected { keepalive, .. } = &mut self.phase {
+            keepalive.handle_receive(&packet, now);
         }
         self.session.record_received(&packet);
         let is_publish = matches!(packet, Packet::Publish(_));

@@ -143,6 +143,19 @@ pub(crate) struct InflightTable {
     qos0_unflushed: Vec<PublishNoticeTx>,
     /// The notice of the publish stashed behind a packet id collision (`MqttState::collision`).
     pub(crate) collision_notice: Option<PublishNoticeTx>,
+    /// Whether this connection already logged a QoS 2 publish answered with PUBACK.
+    downgrade: Downgrade,
+}
+
+/// Whether a PUBACK answering a QoS 2 publish was seen on the current connection (the
+/// warning is logged once per connection).
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+enum Downgrade {
+    /// Not seen on this connection.
+    #[default]
+    Unseen,
+    /// Seen and logged.
+    Logged,
 }
 
 impl InflightTable {
@@ -219,7 +232,15 @@ impl InflightTable {
 
     /// PUBACK, PUBCOMP, SUBACK or UNSUBACK for `pkid`: ends the exchange if it is in the
     /// phase this ack completes, and resolves its notice with the ack.
+    ///
+    /// A PUBACK for a QoS 2 publish still awaiting PUBREC ends it as delivered at QoS 1
+    /// (`PublishResult::Qos1`): RabbitMQ 3.x downgrades QoS 2 to QoS 1 and delivers, so
+    /// failing the notice would invite a duplicate by retry. Logged once per connection.
     pub(crate) fn handle_ack(&mut self, ack: &Packet, pkid: u16) -> Result<(), StateError> {
+        let downgraded = matches!(
+            (ack, self.get(pkid)),
+            (Packet::PubAck(_), Some(Slot::AwaitingPubRec(_)))
+        );
         if let (Packet::SubAck(suback), Some(Slot::Subscribe(subscribe, _))) = (ack, self.get(pkid))
         {
             let (expected, actual) = (subscribe.filters.len(), suback.return_codes.len());
@@ -232,7 +253,7 @@ impl InflightTable {
             }
         }
         let completed = self.take(pkid, |slot| match (slot, ack) {
-            (Slot::AwaitingPubAck(stored), Packet::PubAck(ack)) => {
+            (Slot::AwaitingPubAck(stored) | Slot::AwaitingPubRec(stored), Packet::PubAck(ack)) => {
                 resolve(stored.notice, Ok(PublishResult::Qos1(*ack)))
             }
             (Slot::AwaitingPubComp(notice), Packet::PubComp(comp)) => {
@@ -242,7 +263,15 @@ impl InflightTable {
             (Slot::Unsubscribe(_, notice), Packet::UnsubAck(ack)) => resolve(notice, Ok(*ack)),
             (slot, _) => Err(slot),
         });
-        completed.ok_or(StateError::unsolicited(ack.packet_type(), pkid))
+        completed.ok_or(StateError::unsolicited(ack.packet_type(), pkid))?;
+        if downgraded && self.downgrade == Downgrade::Unseen {
+            self.downgrade = Downgrade::Logged;
+            log::warn!(
+                "broker answered qos 2 publish {pkid} with PUBACK: completed as delivered at \
+                 qos 1 (exactly-once not guaranteed by this broker; logged once per connection)"
+            );
+        }
+        Ok(())
     }
 
     /// PUBREC: the QoS 2 publish moves to the PUBREL phase (newest in PUBREC order); the
@@ -313,18 +342,26 @@ impl InflightTable {
     }
 
     /// Exports every exchange for replay in replay order and leaves a reservation in each
-    /// slot: publishes oldest first (DUP if a flush was attempted), then `collision`, then
-    /// one PUBREL per QoS 2 flow in PUBREC order, then subscribes and unsubscribes in send
-    /// order. Reservations are skipped: their requests are already out for replay.
+    /// slot: one PUBREL per QoS 2 flow in PUBREC order, then publishes oldest first (DUP if a
+    /// flush was attempted), then `collision`, then subscribes and unsubscribes in send order.
+    /// Reservations are skipped: their requests are already out for replay.
+    ///
+    /// PUBRELs go first so that none of them can be overtaken by the PUBREL answering a
+    /// PUBREC the new connection brings for a replayed publish ([MQTT-4.6.0-4]: PUBRELs in
+    /// the order their PUBRECs arrived; a broker that releases on PUBREL would deliver the
+    /// newer message first). MQTT 3.1.1 §4.6 orders PUBLISH among PUBLISH
+    /// ([MQTT-4.6.0-1], kept here) and PUBREL among PUBREL, never one kind against the
+    /// other, and [MQTT-4.4.0-1] only asks that both be re-sent with their original ids.
     pub(crate) fn take_replay(&mut self, collision: Option<Envelope>) -> Vec<Envelope> {
         self.unflushed.clear(); // first: never flushed, so no DUP
         self.handle_flush(Err(PublishNoticeError::Qos0NotFlushed));
-        let mut exported: Vec<(u8, u64, u16, Slot)> = Vec::new();
+        self.downgrade = Downgrade::Unseen; // the connection is gone
+        let mut exported: Vec<(ReplayRank, u64, u16, Slot)> = Vec::new();
         for (&pkid, entry) in &mut self.entries {
             let rank = match entry.slot {
-                Slot::AwaitingPubAck(_) | Slot::AwaitingPubRec(_) => 0,
-                Slot::AwaitingPubComp(_) => 2,
-                Slot::Subscribe(..) | Slot::Unsubscribe(..) => 3,
+                Slot::AwaitingPubComp(_) => ReplayRank::PubRel,
+                Slot::AwaitingPubAck(_) | Slot::AwaitingPubRec(_) => ReplayRank::Publish,
+                Slot::Subscribe(..) | Slot::Unsubscribe(..) => ReplayRank::Control,
                 Slot::Reserved => continue,
             };
             let slot = std::mem::replace(&mut entry.slot, Slot::Reserved);
@@ -332,11 +369,11 @@ impl InflightTable {
         }
         self.publishes = 0;
         exported.sort_by_key(|&(rank, seq, ..)| (rank, seq));
-        let split = exported.partition_point(|&(rank, ..)| rank == 0);
-        let rest = exported.split_off(split);
+        let split = exported.partition_point(|&(rank, ..)| rank <= ReplayRank::Publish);
+        let control = exported.split_off(split);
         let mut replay: Vec<Envelope> = exported.into_iter().filter_map(replay_envelope).collect();
         replay.extend(collision);
-        replay.extend(rest.into_iter().filter_map(replay_envelope));
+        replay.extend(control.into_iter().filter_map(replay_envelope));
         replay
     }
 
@@ -374,6 +411,7 @@ impl Clone for InflightTable {
             unflushed: self.unflushed.clone(),
             qos0_unflushed: Vec::new(),
             collision_notice: None,
+            downgrade: self.downgrade,
         }
     }
 }
@@ -389,8 +427,19 @@ fn resolve<T, E: NoticeError>(
     Ok(())
 }
 
+/// Where an exported slot goes in the replay list (declaration order is replay order).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum ReplayRank {
+    /// A QoS 2 flow past PUBREC: its PUBREL.
+    PubRel,
+    /// A QoS 1/2 publish awaiting PUBACK or PUBREC.
+    Publish,
+    /// A subscribe or unsubscribe.
+    Control,
+}
+
 /// The request that replays an exported slot, with its notice.
-fn replay_envelope((_, _, pkid, slot): (u8, u64, u16, Slot)) -> Option<Envelope> {
+fn replay_envelope((_, _, pkid, slot): (ReplayRank, u64, u16, Slot)) -> Option<Envelope> {
     let (request, notice) = match slot {
         Slot::AwaitingPubAck(stored) | Slot::AwaitingPubRec(stored) => {
             let mut publish = stored.publish;

@@ -383,9 +383,11 @@ impl MqttState {
     /// The connection ended: exports every unfinished exchange for replay on the next
     /// connection, in replay order, with its notice, keeping its packet id reserved.
     ///
-    /// Order: QoS 1/2 publishes awaiting PUBACK/PUBREC oldest first (DUP when a flush was
-    /// attempted), the collision-stashed publish, one PUBREL per QoS 2 flow past PUBREC in
-    /// PUBREC order, then subscribes and unsubscribes in send order. QoS 0 notices still
+    /// Order: one PUBREL per QoS 2 flow past PUBREC in PUBREC order, then QoS 1/2 publishes
+    /// awaiting PUBACK/PUBREC oldest first (DUP when a flush was attempted), the
+    /// collision-stashed publish, then subscribes and unsubscribes in send order. PUBRELs
+    /// lead so that no PUBREL of the new connection overtakes them ([MQTT-4.6.0-4]; see
+    /// `InflightTable::take_replay`). QoS 0 notices still
     /// waiting for a flush fail. Acks owed to the old connection are forgotten; incoming
     /// QoS 2 ids already PUBREC'd are kept. Feed the envelopes back through
     /// `outgoing_request` after a CONNACK with `session_present = true`, or fail them.

@@ -80,6 +80,31 @@ fn repeated_pubrec_is_answered_with_pubrel_again() {
     assert_eq!(state.inflight(), 1);
 }
 
+/// RabbitMQ 3.x answers a QoS 2 PUBLISH with PUBACK (it downgrades to QoS 1 and
+/// delivers): the publish ends as delivered at QoS 1, its packet id and its place in the
+/// window are freed, and the state goes on (no error, so the connection stays).
+#[test]
+fn puback_answering_a_qos2_publish_completes_it_as_delivered_at_qos1() {
+    let mut state = auto(1);
+    let (_, notice) = send_tracked(&mut state, publish(QoS::ExactlyOnce, 0));
+    assert!(state.is_publish_window_full());
+    assert_eq!(recv(&mut state, puback(1)), None);
+    assert_eq!(
+        events(&mut state),
+        [out(Outgoing::Publish(1)), inc(puback(1))]
+    );
+    assert_eq!(notice.wait(), Ok(PublishResult::Qos1(PubAck::new(1))));
+    assert_eq!((state.inflight(), state.packet_ids_in_use()), (0, 0));
+    assert!(!state.is_publish_window_full());
+    assert_eq!(
+        send(&mut state, publish(QoS::ExactlyOnce, 0)),
+        Some(publish_packet(QoS::ExactlyOnce, 2))
+    );
+    // A second downgrade on the same connection is handled the same way (logged once).
+    assert_eq!(recv(&mut state, puback(2)), None);
+    assert!(state.is_drained());
+}
+
 #[test]
 fn subscribe_notice_resolves_with_suback_including_failure_codes() {
     let mut state = auto(10);

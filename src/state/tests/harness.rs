@@ -113,9 +113,7 @@ impl Harness {
             let Some(packet) = self.broker.to_client.pop_front() else {
                 return Ok(());
             };
-            if packet == Packet::PingResp {
-                self.keepalive.handle_pingresp();
-            }
+            self.keepalive.handle_receive(&packet, self.now);
             let reply = self.state.handle_incoming_packet(packet)?;
             self.unflushed.extend(reply);
         }
@@ -195,17 +193,40 @@ fn harness_silent_broker_is_detected_half_a_keep_alive_after_the_ping() {
     );
 }
 
+/// An acknowledged publish is traffic both ways: the ping moves an interval past it.
 #[test]
-fn harness_publishing_client_postpones_its_ping() {
+fn harness_acknowledged_publish_postpones_the_ping() {
     let mut harness = Harness::new(10, 10);
     harness.advance(Duration::from_secs(6)).unwrap();
     harness
-        .request(publish(QoS::AtMostOnce, 0).into(), None)
+        .request(publish(QoS::AtLeastOnce, 0).into(), None)
         .unwrap();
     harness.drive().unwrap();
     harness.advance(Duration::from_secs(9)).unwrap();
     assert_eq!(harness.pings_sent(), 0);
     harness.advance(Duration::from_secs(1)).unwrap();
+    assert_eq!(harness.pings_sent(), 1);
+}
+
+/// A QoS 0 publisher behind a half-open link: its writes do not postpone the ping, which
+/// falls due an interval after the last reception, and the link is reported dead half an
+/// interval later.
+#[test]
+fn harness_qos0_publisher_detects_a_silent_broker_within_one_and_a_half_intervals() {
+    let mut harness = Harness::new(10, 10);
+    harness.broker.mode = BrokerMode::Silent;
+    let mut failed = None;
+    for second in 1..=20 {
+        if let Err(error) = harness.advance(Duration::from_secs(1)) {
+            failed = Some((second, error));
+            break;
+        }
+        harness
+            .request(publish(QoS::AtMostOnce, 0).into(), None)
+            .unwrap();
+        harness.drive().unwrap();
+    }
+    assert_eq!(failed, Some((15, StateError::AwaitPingResp)));
     assert_eq!(harness.pings_sent(), 1);
 }
 
