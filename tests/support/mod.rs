@@ -1,6 +1,7 @@
-//! Shared test support: a private mosquitto launcher, an in-process scripted broker,
-//! short packet constructors, and a fault-injecting proxy with its scenario runner. Each
-//! test binary uses a subset, hence `dead_code` allowed.
+//! Shared test support: private mosquitto, nats-server and aedes launchers, an interop
+//! round trip, an in-process scripted broker, short packet constructors, and a
+//! fault-injecting proxy with its scenario runner. Each test binary uses a subset, hence
+//! `dead_code` allowed.
 //! Support code fails the test it serves by panicking with a clear message, which is why
 //! the panic lints are allowed here (the crate's own code never panics).
 
@@ -16,6 +17,7 @@ pub(crate) mod burst_broker;
 pub(crate) mod fault_proxy;
 pub(crate) mod fault_scenario;
 pub(crate) mod mosquitto;
+pub(crate) mod nats;
 pub(crate) mod packets;
 pub(crate) mod scripted_broker;
 pub(crate) mod seed;
