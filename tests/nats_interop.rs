@@ -7,8 +7,8 @@ mod support;
 
 use bytes::Bytes;
 use rumqttc::{
-    ConnAck, ConnectReturnCode, ConnectionError, PubAck, PublishNoticeError,
-    PublishResult, QoS, SubscribeFilter, SubscribeReasonCode,
+    ConnAck, ConnectReturnCode, ConnectionError, PubAck, PublishNoticeError, PublishResult, QoS,
+    SubscribeFilter, SubscribeReasonCode,
 };
 use support::mosquitto::{DrivenLoop, connected, subscribe_granted, within};
 use support::nats::NatsServer;
@@ -89,7 +89,11 @@ async fn qos2_subscription_is_granted_qos1_and_delivers_at_qos1() {
     let publish = inbox.next_publish().await;
 
     assert_eq!(
-        (publish.topic.as_ref(), publish.qos, publish.payload.as_ref()),
+        (
+            publish.topic.as_ref(),
+            publish.qos,
+            publish.payload.as_ref()
+        ),
         (&b"nats/q2"[..], QoS::AtLeastOnce, &b"m"[..])
     );
     assert!(matches!(
@@ -122,10 +126,7 @@ async fn qos2_publish_is_refused_by_closing_and_the_client_carries_on() {
         "{error:?}"
     );
     assert!(nats.log().contains("publish QoS=2 not supported"));
-    assert_eq!(
-        reconnected,
-        ConnAck::new(ConnectReturnCode::Success, false)
-    );
+    assert_eq!(reconnected, ConnAck::new(ConnectReturnCode::Success, false));
     assert_eq!(
         within("waiting for the refused notice", refused.wait_async()).await,
         Err(PublishNoticeError::SessionReset)

@@ -61,7 +61,9 @@ impl NatsServer {
                 Err(LaunchError::Failed(reason)) => server.fail(&reason),
             }
         }
-        server.fail(&format!("every port was taken in {START_ATTEMPTS} attempts"))
+        server.fail(&format!(
+            "every port was taken in {START_ATTEMPTS} attempts"
+        ))
     }
 
     /// The MQTT listener's address.
@@ -128,7 +130,9 @@ impl NatsServer {
                     return Err(LaunchError::PortTaken);
                 }
                 Ok(Some(status)) => {
-                    return Err(LaunchError::Failed(format!("nats-server exited with {status}")));
+                    return Err(LaunchError::Failed(format!(
+                        "nats-server exited with {status}"
+                    )));
                 }
                 Ok(None) => {}
                 Err(error) => return Err(LaunchError::Failed(format!("try_wait: {error}"))),
@@ -140,7 +144,9 @@ impl NatsServer {
             }
             if Instant::now() >= deadline {
                 kill_and_reap(&mut child);
-                return Err(LaunchError::Failed(format!("not ready within {READY_TIMEOUT:?}")));
+                return Err(LaunchError::Failed(format!(
+                    "not ready within {READY_TIMEOUT:?}"
+                )));
             }
             std::thread::sleep(PROBE_INTERVAL);
         }
@@ -185,7 +191,8 @@ fn find_binary() -> PathBuf {
     let path_dirs = std::env::var_os("PATH")
         .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
         .unwrap_or_default();
-    let fallback = ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/usr/bin"].map(PathBuf::from);
+    let fallback =
+        ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin", "/usr/bin"].map(PathBuf::from);
     path_dirs
         .into_iter()
         .chain(fallback)

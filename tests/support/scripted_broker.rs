@@ -231,7 +231,8 @@ impl PacketConn {
         self.try_send_raw(&frame).await
     }
 
-    async fn try_send_raw(&mut self, bytes: &[u8]) -> Result<(), FailureKind> {
+    /// Writes `bytes` as they are, reporting a socket error (for a peer expected to close).
+    pub(crate) async fn try_send_raw(&mut self, bytes: &[u8]) -> Result<(), FailureKind> {
         self.stream
             .write_all(bytes)
             .await
