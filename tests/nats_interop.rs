@@ -5,22 +5,16 @@
 
 mod support;
 
-use bytes::Bytes;
 use rumqttc::{
     ConnAck, ConnectReturnCode, ConnectionError, PubAck, PublishNoticeError, PublishResult, QoS,
     SubscribeFilter, SubscribeReasonCode,
 };
+use support::interop::round_trip_in_order;
 use support::mosquitto::{DrivenLoop, connected, subscribe_granted, within};
 use support::nats::NatsServer;
 
 /// Messages per QoS level in the round trip.
 const MESSAGE_COUNT: usize = 100;
-
-fn payloads(tag: &str) -> Vec<Bytes> {
-    (0..MESSAGE_COUNT)
-        .map(|n| Bytes::from(format!("{tag}-{n}")))
-        .collect()
-}
 
 /// The next connection error of `driven`, skipping events; panics when the loop ends.
 async fn next_error(driven: &mut DrivenLoop) -> ConnectionError {
@@ -36,37 +30,13 @@ async fn next_error(driven: &mut DrivenLoop) -> ConnectionError {
 #[tokio::test]
 async fn qos0_and_qos1_messages_round_trip_through_nats_in_order() {
     let nats = NatsServer::start();
-    let (subscriber, mut inbox) = connected(nats.options("nats-sub")).await;
-    subscribe_granted(
-        &subscriber,
+    round_trip_in_order(
+        nats.options("nats-sub"),
+        nats.options("nats-pub"),
         &[("nats/q0", QoS::AtMostOnce), ("nats/q1", QoS::AtLeastOnce)],
+        MESSAGE_COUNT,
     )
     .await;
-    let (publisher, _outbox) = connected(nats.options("nats-pub")).await;
-
-    let (q0, q1) = (payloads("q0"), payloads("q1"));
-    let mut notices = Vec::new();
-    for (zero, one) in q0.iter().zip(&q1) {
-        let zero = publisher.publish_bytes("nats/q0", QoS::AtMostOnce, false, zero.clone());
-        within("publishing at QoS 0", zero).await.unwrap();
-        let one = publisher.publish_tracked("nats/q1", QoS::AtLeastOnce, false, one.clone());
-        notices.push(within("publishing at QoS 1", one).await.unwrap());
-    }
-    let mut received = (Vec::new(), Vec::new());
-    while received.0.len() + received.1.len() < 2 * MESSAGE_COUNT {
-        let publish = inbox.next_publish().await;
-        match (publish.topic.as_ref(), publish.qos) {
-            (b"nats/q0", QoS::AtMostOnce) => received.0.push(publish.payload),
-            (b"nats/q1", QoS::AtLeastOnce) => received.1.push(publish.payload),
-            (topic, qos) => panic!("unexpected publish on {topic:?} at {qos:?}"),
-        }
-    }
-
-    assert_eq!(received, (q0, q1));
-    for notice in notices {
-        let result = within("waiting for a PUBACK", notice.wait_async()).await;
-        assert!(matches!(result, Ok(PublishResult::Qos1(_))), "{result:?}");
-    }
 }
 
 /// NATS 2.9 has no QoS 2: it grants a QoS 2 subscription at QoS 1, which the client reports

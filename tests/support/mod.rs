@@ -13,9 +13,11 @@
     clippy::missing_panics_doc
 )]
 
+pub(crate) mod aedes;
 pub(crate) mod burst_broker;
 pub(crate) mod fault_proxy;
 pub(crate) mod fault_scenario;
+pub(crate) mod interop;
 pub(crate) mod mosquitto;
 pub(crate) mod nats;
 pub(crate) mod packets;
