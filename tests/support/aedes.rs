@@ -2,30 +2,24 @@
 //! free 127.0.0.1 port; kills and reaps it on drop. aedes comes from npm, installed by
 //! `.ci/run` into [`install_dir`]; a missing `node` or aedes fails the test (never skips).
 
-use std::fs::{self, File};
-use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
 
 use rumqttc::MqttOptions;
 
-use super::mosquitto::{TempDir, free_port};
+use super::mosquitto::TempDir;
+use super::process::{
+    LaunchError, Marks, ServerProcess, find_binary, on_free_port, read_lossy, spawn_ready,
+};
 
 /// The aedes version `.ci/run` installs.
 pub(crate) const AEDES_VERSION: &str = "1.2.0";
-/// How long a start may take before the test fails.
-const READY_TIMEOUT: Duration = Duration::from_secs(15);
-/// Pause between two readiness probes.
-const PROBE_INTERVAL: Duration = Duration::from_millis(20);
-/// How long one readiness connection attempt may take.
-const PROBE_CONNECT_TIMEOUT: Duration = Duration::from_secs(1);
-/// Fresh ports tried when another process takes the chosen one first.
-const START_ATTEMPTS: usize = 5;
-/// What the launcher script prints once it listens.
-const READY_MARK: &str = "aedes ready on";
-/// What Node.js reports when the port is taken.
-const ADDRESS_IN_USE: &str = "EADDRINUSE";
+/// What the launcher script prints once it listens, and what Node.js reports for a taken port.
+const MARKS: Marks = Marks {
+    ready: "aedes ready on",
+    port_taken: "EADDRINUSE",
+};
 
 /// Where aedes is installed: `$RUMQTTC_AEDES_DIR`, else `$HOME/.cache/rumqttc-tests/aedes`
 /// (outside the work tree, so every checkout on the machine shares one install).
@@ -40,9 +34,10 @@ pub(crate) fn install_dir() -> PathBuf {
 /// A running private aedes; killed and reaped on drop.
 #[derive(Debug)]
 pub(crate) struct Aedes {
-    dir: TempDir,
     port: u16,
-    child: Option<Child>,
+    // Declared before `dir`: the process ends before its directory is removed.
+    process: ServerProcess,
+    dir: TempDir,
 }
 
 impl Aedes {
@@ -51,35 +46,27 @@ impl Aedes {
     /// Panics (failing the test) when `node` or aedes is missing or the broker does not
     /// come up.
     pub(crate) fn start() -> Self {
-        let node = find_node();
+        let node = find_binary(
+            "node",
+            &["/usr/bin", "/usr/local/bin"],
+            "install Node.js >= 20 (the aedes test runs on it)",
+        );
         let install = install_dir();
-        if !install.join("node_modules/aedes/package.json").is_file() {
-            panic!(
-                "aedes is not installed in {}: these tests need it; run \
-                 `npm install --prefix {} aedes@{AEDES_VERSION}` (.ci/run does)",
-                install.display(),
-                install.display()
-            );
+        assert!(
+            install.join("node_modules/aedes/package.json").is_file(),
+            "aedes is not installed in {0}: these tests need it; run \
+             `npm install --prefix {0} aedes@{AEDES_VERSION}` (.ci/run does)",
+            install.display()
+        );
+        let dir = TempDir::new("aedes");
+        let output = dir.path().join("output.txt");
+        match on_free_port(|port| launch(&node, &install, &output, port)) {
+            Ok((port, process)) => Self { port, process, dir },
+            Err(reason) => panic!(
+                "aedes failed: {reason}\n--- output ---\n{}",
+                read_lossy(&output)
+            ),
         }
-        let mut aedes = Self {
-            dir: TempDir::new("aedes"),
-            port: 0,
-            child: None,
-        };
-        for _ in 0..START_ATTEMPTS {
-            aedes.port = free_port();
-            match aedes.launch(&node, &install) {
-                Ok(child) => {
-                    aedes.child = Some(child);
-                    return aedes;
-                }
-                Err(None) => {}
-                Err(Some(reason)) => aedes.fail(&reason),
-            }
-        }
-        aedes.fail(&format!(
-            "every port was taken in {START_ATTEMPTS} attempts"
-        ))
     }
 
     /// The listening address.
@@ -94,71 +81,12 @@ impl Aedes {
 
     /// Everything the broker printed so far.
     pub(crate) fn output(&self) -> String {
-        fs::read(self.output_path())
-            .map(|bytes| String::from_utf8_lossy(&bytes).into_owned())
-            .unwrap_or_default()
-    }
-
-    fn output_path(&self) -> PathBuf {
-        self.dir.path().join("output.txt")
-    }
-
-    /// Spawns the launcher script; `Err(None)` when the port was taken.
-    fn launch(&self, node: &Path, install: &Path) -> Result<Child, Option<String>> {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/aedes_broker.mjs");
-        let output = File::create(self.output_path())
-            .map_err(|error| Some(format!("cannot create output.txt: {error}")))?;
-        let output_err = output
-            .try_clone()
-            .map_err(|error| Some(format!("cannot clone output.txt: {error}")))?;
-        let child = Command::new(node)
-            .arg(script)
-            .arg(install)
-            .arg(self.port.to_string())
-            .stdin(Stdio::null())
-            .stdout(output)
-            .stderr(output_err)
-            .spawn()
-            .map_err(|error| Some(format!("cannot run {}: {error}", node.display())))?;
-        self.wait_ready(child)
-    }
-
-    fn wait_ready(&self, mut child: Child) -> Result<Child, Option<String>> {
-        let deadline = Instant::now() + READY_TIMEOUT;
-        loop {
-            match child.try_wait() {
-                Ok(Some(_)) if self.output().contains(ADDRESS_IN_USE) => return Err(None),
-                Ok(Some(status)) => return Err(Some(format!("node exited with {status}"))),
-                Ok(None) => {}
-                Err(error) => return Err(Some(format!("try_wait: {error}"))),
-            }
-            if self.output().contains(READY_MARK)
-                && TcpStream::connect_timeout(&self.addr(), PROBE_CONNECT_TIMEOUT).is_ok()
-            {
-                return Ok(child);
-            }
-            if Instant::now() >= deadline {
-                kill_and_reap(&mut child);
-                return Err(Some(format!("not ready within {READY_TIMEOUT:?}")));
-            }
-            std::thread::sleep(PROBE_INTERVAL);
-        }
-    }
-
-    fn fail(&self, reason: &str) -> ! {
-        panic!(
-            "aedes on port {} failed: {reason}\n--- output ---\n{}",
-            self.port,
-            self.output()
-        );
+        read_lossy(&self.dir.path().join("output.txt"))
     }
 }
 
 impl Drop for Aedes {
     fn drop(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            kill_and_reap(&mut child);
-        }
         if std::thread::panicking() {
             eprintln!(
                 "--- aedes output (port {}) ---\n{}",
@@ -169,26 +97,16 @@ impl Drop for Aedes {
     }
 }
 
-fn kill_and_reap(child: &mut Child) {
-    // The process may have exited already; what matters is that it is reaped.
-    let _ = child.kill();
-    let _ = child.wait();
-}
-
-/// The `node` binary on `$PATH` or in `/usr/bin`; panics with the install hint otherwise.
-fn find_node() -> PathBuf {
-    let path_dirs = std::env::var_os("PATH")
-        .map(|path| std::env::split_paths(&path).collect::<Vec<_>>())
-        .unwrap_or_default();
-    path_dirs
-        .into_iter()
-        .chain([PathBuf::from("/usr/bin"), PathBuf::from("/usr/local/bin")])
-        .map(|dir| dir.join("node"))
-        .find(|candidate| candidate.is_file())
-        .unwrap_or_else(|| {
-            panic!(
-                "`node` is not on PATH: the aedes tests need Node.js; install it, e.g. \
-                 `apt-get install -y nodejs npm`"
-            )
-        })
+/// Runs the launcher script on `port`.
+fn launch(
+    node: &Path,
+    install: &Path,
+    output: &Path,
+    port: u16,
+) -> Result<ServerProcess, LaunchError> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/support/aedes_broker.mjs");
+    let mut command = Command::new(node);
+    command.arg(script).arg(install).arg(port.to_string());
+    let addr = SocketAddr::V4(SocketAddrV4::new(Ipv4Addr::LOCALHOST, port));
+    spawn_ready(command, output, addr, MARKS)
 }

@@ -21,6 +21,7 @@ pub(crate) mod interop;
 pub(crate) mod mosquitto;
 pub(crate) mod nats;
 pub(crate) mod packets;
+pub(crate) mod process;
 pub(crate) mod scripted_broker;
 pub(crate) mod seed;
 pub(crate) mod wire_trace;
