@@ -185,6 +185,12 @@ impl MqttOptions {
     }
 
     /// Sets the keep-alive interval in seconds; 0 disables keep-alive pings.
+    ///
+    /// The client pings when nothing was sent or nothing was received for this long, and
+    /// reports a broker that does not answer half an interval later
+    /// ([`StateError::AwaitPingResp`](crate::StateError::AwaitPingResp)): a dead link is
+    /// detected within 1.5 × keep-alive of the broker's last packet, even while the
+    /// application keeps publishing.
     pub const fn set_keep_alive(&mut self, secs: u16) -> &mut Self {
         self.keep_alive = Duration::from_secs(secs as u64);
         self

@@ -180,7 +180,7 @@ fn harness_idle_client_pings_every_keep_alive_while_the_broker_answers() {
     );
 }
 
-/// A silent broker is detected 1.5 × keep-alive after the last transmission.
+/// A silent broker is detected 1.5 × keep-alive after its last packet.
 #[test]
 fn harness_silent_broker_is_detected_half_a_keep_alive_after_the_ping() {
     let mut harness = Harness::new(10, 10);
