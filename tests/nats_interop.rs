@@ -78,10 +78,11 @@ async fn qos2_subscription_is_granted_qos1_and_delivers_at_qos1() {
 /// delivered), and QoS 1 traffic goes on over the new connection.
 ///
 /// Not covered, because it does not carry on: an *untracked* QoS 2 publish is sent again
-/// as a new publish after the reconnect (at-least-once on a lost session), and with a
-/// persistent session it is replayed, so NATS closes every connection (54 connection
-/// errors in 3 s were seen with a 50 ms pause between polls). MQTT 3.1.1 gives the client
-/// no way to tell this refusal from a cut link.
+/// as a new publish after the reconnect (at-least-once on a lost session), so NATS closes
+/// every connection (seen: 54 connection errors in 3 s, with a 50 ms pause between polls);
+/// with a persistent session any QoS 2 publish would be replayed the same way (by reading
+/// of the code, not run). MQTT 3.1.1 gives the client no way to tell this refusal from a
+/// cut link.
 #[tokio::test]
 async fn qos2_publish_is_refused_by_closing_and_the_client_carries_on() {
     let nats = NatsServer::start();
