@@ -293,7 +293,8 @@ async fn random_bytes_stream_is_a_typed_error_with_bounded_memory_and_the_next_p
         conn = next;
     }
     eprintln!(
-        "{RANDOM_ROUNDS} streams: {decode_errors} decode errors, the rest state errors; at most \
+        "{RANDOM_ROUNDS} streams: {decode_errors} ended in decode errors, the others in state \
+         errors; at most \
          {most_written} bytes written before the client closed, live heap grew by at most \
          {most_growth} bytes"
     );
