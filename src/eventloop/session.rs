@@ -45,7 +45,9 @@ impl SessionShell {
     }
 
     /// Before the first connection: reads the stored session, if any, into `state`
-    /// (incoming QoS 2 ids) and `pending` (publishes with DUP, then PUBRELs, as replay).
+    /// (incoming QoS 2 ids) and `pending` (PUBRELs, then publishes with DUP, as replay:
+    /// the order of `InflightTable::take_replay`, so no PUBREL answering a PUBREC of the
+    /// new connection overtakes a stored one, [MQTT-4.6.0-4]).
     /// A failed load is retried by the next connection attempt.
     pub(super) fn load(
         &mut self,
@@ -70,7 +72,7 @@ impl SessionShell {
         let (publishes, pubrels): (Vec<_>, Vec<_>) = snapshot
             .outgoing()
             .partition(|entry| matches!(entry, OutgoingEntry::Publish(_)));
-        for entry in publishes.into_iter().chain(pubrels) {
+        for entry in pubrels.into_iter().chain(publishes) {
             let request = match entry {
                 // The previous process may have sent it: DUP ([MQTT-3.3.1-1]).
                 OutgoingEntry::Publish(publish) => {
