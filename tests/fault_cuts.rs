@@ -113,7 +113,6 @@ async fn qos1_subscriber_cut_every_20_to_300_ms_loses_nothing_in_order() {
 }
 
 #[tokio::test]
-#[ignore = "needs issue 12 fix 1: PUBRELs replayed in the order of their PUBRECs"]
 async fn qos2_publisher_cut_every_20_to_300_ms_delivers_exactly_once_in_order() {
     qos2_delivers_exactly_once_in_order("q2-pub-cuts", Side::Publisher, CUTS_20_300_MS).await;
 }
@@ -142,7 +141,6 @@ async fn qos1_subscriber_cut_every_1_to_10_ms_loses_nothing_in_order() {
 }
 
 #[tokio::test]
-#[ignore = "needs issue 12 fix 1: PUBRELs replayed in the order of their PUBRECs"]
 async fn qos2_publisher_cut_every_1_to_10_ms_delivers_exactly_once_in_order() {
     qos2_delivers_exactly_once_in_order("q2-pub-harsh", Side::Publisher, CUTS_1_10_MS).await;
 }

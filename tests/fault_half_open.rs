@@ -227,7 +227,6 @@ async fn idle_client_reports_half_open_link_within_one_and_a_half_keep_alives() 
 }
 
 #[tokio::test]
-#[ignore = "needs issue 12 fix 2: ping when nothing was received for a keep-alive"]
 async fn qos1_publisher_reports_half_open_link_within_one_and_a_half_keep_alives() {
     half_open_link_is_reported_within_one_and_a_half_keep_alives(
         "half-open-qos1",
@@ -237,7 +236,6 @@ async fn qos1_publisher_reports_half_open_link_within_one_and_a_half_keep_alives
 }
 
 #[tokio::test]
-#[ignore = "needs issue 12 fix 2: ping when nothing was received for a keep-alive"]
 async fn qos0_publisher_reports_half_open_link_within_one_and_a_half_keep_alives() {
     half_open_link_is_reported_within_one_and_a_half_keep_alives(
         "half-open-qos0",
