@@ -19,6 +19,7 @@ use support::packets::{connack_ok, granted, suback, subscribe};
 use support::scripted_broker::{
     BrokerConn, ScriptedBroker, Step, TestBroker, client_options, poll_event, poll_within_guard,
 };
+use support::seed::SplitMix64;
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -179,26 +180,6 @@ async fn second_connack_is_a_state_error_and_the_next_poll_reconnects() {
     );
 }
 
-/// splitmix64: a small seeded generator, so a failing stream can be replayed exactly.
-struct SplitMix(u64);
-
-impl SplitMix {
-    fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn fill(&mut self, chunk: &mut [u8]) {
-        for bytes in chunk.chunks_mut(8) {
-            let random = self.next_u64().to_le_bytes();
-            bytes.copy_from_slice(&random[..bytes.len()]);
-        }
-    }
-}
-
 /// Bytes live on the heap of this test binary now.
 fn live_heap() -> i128 {
     // stats_alloc books a reallocation's growth or shrink into these two as well.
@@ -210,7 +191,7 @@ fn live_heap() -> i128 {
 /// written, one reused chunk at a time; returns the bytes written and the largest live-heap
 /// growth seen after a write.
 async fn stream_random(mut conn: BrokerConn, seed: u64, heap_before: i128) -> (u64, i128) {
-    let mut rng = SplitMix(seed);
+    let mut rng = SplitMix64::new(seed);
     let mut chunk = vec![0; RANDOM_CHUNK_BYTES];
     let (mut written, mut growth) = (0, 0);
     while written < RANDOM_STREAM_BYTES {

@@ -64,6 +64,14 @@ impl SplitMix64 {
         z ^ (z >> 31)
     }
 
+    /// Fills `bytes` with the next values of the stream.
+    pub(crate) fn fill(&mut self, bytes: &mut [u8]) {
+        for chunk in bytes.chunks_mut(8) {
+            let random = self.next_u64().to_le_bytes();
+            chunk.copy_from_slice(&random[..chunk.len()]);
+        }
+    }
+
     /// A duration in `min..=max`, to the microsecond.
     pub(crate) fn duration_between(&mut self, min: Duration, max: Duration) -> Duration {
         let span = u64::try_from(max.saturating_sub(min).as_micros()).unwrap_or(u64::MAX);
