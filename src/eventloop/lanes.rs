@@ -81,9 +81,10 @@ pub(super) struct OrderedLanes {
     publish: Lane,
     control: Lane,
     calls: Arc<AtomicU64>,
-    /// The call counter when both lanes were last found empty. While the counter still
-    /// reads the same, no request was made since, so looking again is skipped (a request
-    /// stamped before and queued after that look is found by [`next_request`]).
+    /// The call counter when the lanes were last looked at and nothing could be taken (both
+    /// empty, or only a publish the window blocks). While the counter still reads the same,
+    /// no request was made since, so looking again is skipped (a request stamped before and
+    /// queued after that look is found by [`next_request`]).
     quiet_at: u64,
 }
 
@@ -117,15 +118,15 @@ impl OrderedLanes {
     /// the two heads, except that a publish the window blocks lets a control request pass.
     fn next(&mut self, window: bool) -> Option<Pending> {
         let calls = self.calls.load(Ordering::Relaxed);
-        let idle = self.publish.head.is_none() && self.control.head.is_none();
-        if idle && calls == self.quiet_at {
-            return None;
-        }
         // A head may go only once the other lane was looked at after the head was taken:
-        // then every request that returned before it began is in sight.
-        self.publish.fill();
-        if self.control.fill() && self.publish.head.is_none() {
+        // then every request that returned before it began is in sight. While the counter
+        // reads as it did at the last look that found nothing to take, no request was made
+        // since, so the lanes (each look takes the channel's lock) are not looked at again.
+        if calls != self.quiet_at {
             self.publish.fill();
+            if self.control.fill() && self.publish.head.is_none() {
+                self.publish.fill();
+            }
         }
         let take_publish = match (&self.publish.head, &self.control.head) {
             (None, None) => {
@@ -134,6 +135,7 @@ impl OrderedLanes {
             }
             (Some(publish), None) => {
                 if is_blocked(&publish.envelope.request, window) {
+                    self.quiet_at = calls;
                     return None;
                 }
                 true
@@ -143,6 +145,8 @@ impl OrderedLanes {
             }
             (None, Some(_)) => false,
         };
+        // A head leaves: its lane may hold more, so the next call looks again.
+        self.quiet_at = u64::MAX;
         let lane = if take_publish {
             &mut self.publish
         } else {
