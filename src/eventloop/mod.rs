@@ -266,7 +266,9 @@ impl EventLoop {
             Phase::Connected { .. } => self.run().await,
             _ if !self.state.events.is_empty() => return self.next_event(),
             Phase::Finished => return Err(ConnectionError::RequestsDone),
-            Phase::Disconnected => self.reconnect().await,
+            // Boxed: the connect future (DNS, TLS, handshake) is large and needed only while
+            // connecting, so an idle connection's `poll` future stays small.
+            Phase::Disconnected => Box::pin(self.reconnect()).await,
         };
         if let Err(error) = &result {
             self.handle_error(error);
