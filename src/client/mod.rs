@@ -572,7 +572,8 @@ pub(crate) enum RequestTx {
 
 /// A request matched with the channel it goes to.
 enum Routed<'a> {
-    Lane(&'a flume::Sender<Stamped>, Stamped),
+    /// The lane, the senders whose bell to ring once the request is queued, the request.
+    Lane(&'a flume::Sender<Stamped>, &'a RequestSenders, Stamped),
     Sink(&'a flume::Sender<Request>, Request),
 }
 
@@ -616,7 +617,11 @@ impl RequestTx {
     /// [`ClientError::RequestChannelDisconnected`] when the event loop is gone.
     pub(crate) async fn send(&self, envelope: Envelope) -> Result<(), ClientError> {
         match self.route(envelope) {
-            Routed::Lane(tx, envelope) => tx.send_async(envelope).await.map_err(disconnected),
+            Routed::Lane(tx, lanes, envelope) => {
+                tx.send_async(envelope).await.map_err(disconnected)?;
+                lanes.ring();
+                Ok(())
+            }
             Routed::Sink(tx, request) => tx.send_async(request).await.map_err(disconnected),
         }
     }
@@ -627,7 +632,11 @@ impl RequestTx {
     /// [`ClientError::RequestChannelFull`] or [`ClientError::RequestChannelDisconnected`].
     pub(crate) fn try_send(&self, envelope: Envelope) -> Result<(), ClientError> {
         match self.route(envelope) {
-            Routed::Lane(tx, envelope) => tx.try_send(envelope).map_err(refused),
+            Routed::Lane(tx, lanes, envelope) => {
+                tx.try_send(envelope).map_err(refused)?;
+                lanes.ring();
+                Ok(())
+            }
             Routed::Sink(tx, request) => tx.try_send(request).map_err(refused),
         }
     }
@@ -639,7 +648,11 @@ impl RequestTx {
     /// [`ClientError::RequestChannelDisconnected`] when the event loop is gone.
     pub(crate) fn send_blocking(&self, envelope: Envelope) -> Result<(), ClientError> {
         match self.route(envelope) {
-            Routed::Lane(tx, envelope) => tx.send(envelope).map_err(disconnected),
+            Routed::Lane(tx, lanes, envelope) => {
+                tx.send(envelope).map_err(disconnected)?;
+                lanes.ring();
+                Ok(())
+            }
             Routed::Sink(tx, request) => tx.send(request).map_err(disconnected),
         }
     }
@@ -656,7 +669,7 @@ impl RequestTx {
                     Request::DisconnectNow(_) => &lanes.immediate,
                     _ => &lanes.control,
                 };
-                Routed::Lane(lane, lanes.stamp(envelope))
+                Routed::Lane(lane, lanes, lanes.stamp(envelope))
             }
         }
     }

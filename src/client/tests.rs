@@ -51,12 +51,7 @@ fn client_with(capacity: Option<usize>, max_packet_size: usize) -> (AsyncClient,
     let lane = || capacity.map_or_else(flume::unbounded, flume::bounded);
     let ((publish_tx, publish), (control_tx, control)) = (lane(), lane());
     let (immediate_tx, immediate) = flume::unbounded();
-    let tx = RequestTx::Lanes(RequestSenders {
-        publish: publish_tx,
-        control: control_tx,
-        immediate: immediate_tx,
-        calls: std::sync::Arc::default(),
-    });
+    let tx = RequestTx::Lanes(RequestSenders::new(publish_tx, control_tx, immediate_tx));
     let client = AsyncClient {
         tx,
         limits: Limits::new(max_packet_size),

@@ -11,6 +11,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::Duration;
 
+use atomic_waker::AtomicWaker;
 use flume::r#async::RecvStream;
 use futures_core::Stream;
 use tokio::time;
@@ -27,7 +28,14 @@ pub(crate) struct Stamped {
     pub(crate) envelope: Envelope,
 }
 
-/// The sending halves of the three request lanes and the call counter they share.
+/// The sending halves of the three request lanes, the call counter they share, and the bell
+/// that wakes the event loop.
+///
+/// The loop waits for the publish and control lanes on the bell, not on the channels: a
+/// channel wakes a waiting receiver while it still holds its lock, so the woken loop thread
+/// ran into that lock and slept again until the sender let go (two more futex calls and a
+/// context switch per request on a multi-thread runtime). The bell rings after the send,
+/// with the channel's lock released, and costs no lock on either side.
 #[derive(Debug, Clone)]
 pub(crate) struct RequestSenders {
     /// Publishes (QoS 0, 1, 2), subject to the in-flight window.
@@ -38,9 +46,49 @@ pub(crate) struct RequestSenders {
     pub(crate) immediate: flume::Sender<Stamped>,
     /// Call order, shared by every clone of the client and by the event loop.
     pub(crate) calls: Arc<AtomicU64>,
+    /// Rung after each request queued on the publish or control lane.
+    bell: Arc<AtomicWaker>,
+    /// Shared by the senders only; declared last, so it drops after the channels' senders.
+    #[expect(dead_code, reason = "held for its Drop: the last clone rings the bell")]
+    last: Arc<LastSender>,
+}
+
+/// Rings the bell when the last clone of the senders is gone, so a waiting loop sees its
+/// lanes close.
+#[derive(Debug)]
+struct LastSender(Arc<AtomicWaker>);
+
+impl Drop for LastSender {
+    fn drop(&mut self) {
+        self.0.wake();
+    }
 }
 
 impl RequestSenders {
+    /// Senders over the given channels, with a new call counter and bell.
+    pub(crate) fn new(
+        publish: flume::Sender<Stamped>,
+        control: flume::Sender<Stamped>,
+        immediate: flume::Sender<Stamped>,
+    ) -> Self {
+        let bell = Arc::new(AtomicWaker::new());
+        Self {
+            publish,
+            control,
+            immediate,
+            calls: Arc::new(AtomicU64::new(0)),
+            last: Arc::new(LastSender(Arc::clone(&bell))),
+            bell,
+        }
+    }
+
+    /// Wakes the event loop if it waits for a request. Call after the request is queued:
+    /// a loop that registered before the request was queued is woken, one that registers
+    /// later finds the request when it looks.
+    pub(crate) fn ring(&self) {
+        self.bell.wake();
+    }
+
     /// Stamps `envelope` with the next number of the call order.
     pub(crate) fn stamp(&self, envelope: Envelope) -> Stamped {
         // Relaxed is enough: the stamps only need this one counter's modification order,
@@ -81,6 +129,10 @@ pub(super) struct OrderedLanes {
     publish: Lane,
     control: Lane,
     calls: Arc<AtomicU64>,
+    /// Rung by the clients after each request they queue, and when the last one is gone.
+    bell: Arc<AtomicWaker>,
+    /// Both lanes were seen closed by a wait, which then returned once.
+    closed_seen: bool,
     /// The call counter when the lanes were last looked at and nothing could be taken (both
     /// empty, or only a publish the window blocks). While the counter still reads the same,
     /// no request was made since, so looking again is skipped (a request stamped before and
@@ -168,26 +220,23 @@ impl OrderedLanes {
         pending.extend(held.into_iter().chain(queued).map(Pending::fresh));
     }
 
-    /// Waits until a lane yields a request (held for [`try_next_request`]) or closes.
+    /// Waits until a lane yields a request (held for [`try_next_request`]), or both lanes
+    /// are seen closed for the first time. Cancel safe: a request taken from a lane is held
+    /// in the lane.
     fn wait(&mut self, publish: bool, window: bool) -> impl Future<Output = ()> + '_ {
         poll_fn(move |cx| {
-            let publish_ready = self
-                .publish
-                .head
-                .as_ref()
-                .is_some_and(|head| !is_blocked(&head.envelope.request, window));
-            if self.control.head.is_some() || (publish && publish_ready) {
+            // Register first, then look: a request queued after the look rings the bell.
+            self.bell.register(cx.waker());
+            let control_ready = self.control.fill_or_watch(cx);
+            let publish_ready = publish
+                && self.publish.fill_or_watch(cx)
+                && (self.publish.head.as_ref())
+                    .is_some_and(|head| !is_blocked(&head.envelope.request, window));
+            if control_ready || publish_ready || (!self.closed_seen && self.is_done()) {
+                self.closed_seen |= self.is_done();
                 return Poll::Ready(());
             }
-            let mut woken = !self.control.is_done() && self.control.poll_fill(cx).is_ready();
-            if publish && self.publish.head.is_none() && !self.publish.is_done() {
-                woken |= self.publish.poll_fill(cx).is_ready();
-            }
-            if woken {
-                Poll::Ready(())
-            } else {
-                Poll::Pending
-            }
+            Poll::Pending
         })
     }
 }
@@ -195,11 +244,14 @@ impl OrderedLanes {
 /// The receiving end of one lane, with a stream kept for waiting on it, and the one request
 /// the loop may hold taken from it but not yet handled.
 ///
+/// The loop waits on the stream only where the bell cannot tell it of a request: the
+/// immediate lane (`disconnect_now` must not wait for a bell), and a rendezvous lane
+/// (capacity 0), whose senders wait in the channel until the loop takes their request.
 /// A fresh `recv_async` future registers a new wait hook with the channel (an `Arc`
-/// allocation and a waker clone) every time it goes pending and unregisters it when dropped,
-/// so one per wait of the loop paid for both every time. The stream keeps its hook registered
-/// between waits; it needs a new one only after it yields a request, or after
-/// [`Lane::try_recv`] took a request while the hook was registered.
+/// allocation and a waker clone) every time it goes pending and unregisters it when dropped;
+/// the stream keeps its hook registered between waits and needs a new one only after it
+/// yields a request, or after [`Lane::try_recv`] took a request while the hook was
+/// registered.
 #[derive(Debug)]
 pub(super) struct Lane {
     /// For taking requests without waiting, and for the lane's state.
@@ -210,12 +262,15 @@ pub(super) struct Lane {
     armed: bool,
     /// Taken from the channel, not yet handled: kept here across a dropped poll.
     head: Option<Stamped>,
+    /// Capacity 0: a sender waits in the channel, so the loop waits on the stream too.
+    rendezvous: bool,
 }
 
 impl Lane {
     fn new(receiver: flume::Receiver<Stamped>) -> Self {
         Self {
             stream: receiver.clone().into_stream(),
+            rendezvous: receiver.capacity() == Some(0),
             receiver,
             armed: false,
             head: None,
@@ -245,6 +300,21 @@ impl Lane {
         self.head.is_some()
     }
 
+    /// Takes the next request into the head unless one is held; true if the head holds one.
+    /// An empty rendezvous lane also registers `cx` with the channel, since its senders wait
+    /// there and ring only once the loop took their request.
+    fn fill_or_watch(&mut self, cx: &mut Context<'_>) -> bool {
+        if !self.fill()
+            && self.head.is_none()
+            && self.rendezvous
+            && !self.is_done()
+            && let Poll::Ready(received) = self.poll_recv(cx)
+        {
+            self.head = received;
+        }
+        self.head.is_some()
+    }
+
     /// Waits for the next request; `None` once every sender is gone and the lane is empty.
     ///
     /// Cancel safe: a request leaves the channel only in the poll that returns it, and the
@@ -257,16 +327,6 @@ impl Lane {
         let polled = Pin::new(&mut self.stream).poll_next(cx);
         self.armed = polled.is_pending();
         polled
-    }
-
-    /// Waits for a request into the head; ready too when the lane closes. Cancel safe: the
-    /// request is stored in the poll that takes it.
-    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<()> {
-        let Poll::Ready(received) = self.poll_recv(cx) else {
-            return Poll::Pending;
-        };
-        self.head = received;
-        Poll::Ready(())
     }
 
     /// True when every sender is gone and nothing is queued or held: the lane yields nothing
@@ -290,17 +350,13 @@ pub(crate) fn request_channels(capacity: Option<usize>) -> (RequestSenders, Requ
     let (publish_tx, publish) = lane();
     let (control_tx, control) = lane();
     let (immediate_tx, immediate) = flume::unbounded();
-    let calls = Arc::new(AtomicU64::new(0));
-    let senders = RequestSenders {
-        publish: publish_tx,
-        control: control_tx,
-        immediate: immediate_tx,
-        calls: Arc::clone(&calls),
-    };
+    let senders = RequestSenders::new(publish_tx, control_tx, immediate_tx);
     let ordered = OrderedLanes {
         publish: Lane::new(publish),
         control: Lane::new(control),
-        calls,
+        calls: Arc::clone(&senders.calls),
+        bell: Arc::clone(&senders.bell),
+        closed_seen: false,
         // Differs from the counter's start, so the first look is never skipped.
         quiet_at: u64::MAX,
     };
@@ -535,5 +591,69 @@ mod tests {
             poll_once(&mut lanes.ordered.publish, &waker),
             Poll::Ready(Some(_))
         ));
+    }
+
+    /// Polls one `wait` of the ordered lanes once, as one wait of the loop does.
+    fn poll_wait(lanes: &mut OrderedLanes, waker: &Waker) -> Poll<()> {
+        let mut cx = Context::from_waker(waker);
+        pin!(lanes.wait(true, true)).poll(&mut cx)
+    }
+
+    /// The loop waits on the bell, not on the channel: a request queued while it waits
+    /// wakes it once, when the client rings after the send; nothing wakes it before.
+    #[test]
+    fn a_waiting_loop_is_woken_by_the_ring_after_the_send() {
+        let (senders, mut lanes) = request_channels(Some(4));
+        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&wakes));
+        assert!(poll_wait(&mut lanes.ordered, &waker).is_pending());
+        senders.publish.send(senders.stamp(ping())).unwrap();
+        senders.control.send(senders.stamp(ping())).unwrap();
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        senders.ring();
+        senders.ring();
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert!(poll_wait(&mut lanes.ordered, &waker).is_ready());
+        assert_eq!(take_all(&mut lanes, true).len(), 2);
+    }
+
+    /// Dropping the last sender wakes a waiting loop, and the wait reports the closed lanes
+    /// once (later waits stay pending, so a loop with work in flight does not spin).
+    #[test]
+    fn the_last_sender_dropped_ends_one_wait() {
+        let (senders, mut lanes) = request_channels(Some(4));
+        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&wakes));
+        let clone = senders.clone();
+        assert!(poll_wait(&mut lanes.ordered, &waker).is_pending());
+        drop(senders);
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
+        drop(clone);
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert!(poll_wait(&mut lanes.ordered, &waker).is_ready());
+        assert!(lanes.ordered.is_done());
+        assert!(poll_wait(&mut lanes.ordered, &waker).is_pending());
+    }
+
+    /// On a rendezvous lane (capacity 0) a sender waits in the channel and rings only after
+    /// the loop took its request, so the waiting loop is woken by the channel itself.
+    #[test]
+    fn a_rendezvous_lane_wakes_the_loop_through_the_channel() {
+        let (senders, mut lanes) = request_channels(Some(0));
+        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
+        let waker = Waker::from(Arc::clone(&wakes));
+        assert!(poll_wait(&mut lanes.ordered, &waker).is_pending());
+        let send = senders
+            .publish
+            .send_async(senders.stamp(publish(QoS::AtLeastOnce)));
+        let mut send = pin!(send);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(send.as_mut().poll(&mut cx).is_ready());
+        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
+        assert!(poll_wait(&mut lanes.ordered, &waker).is_ready());
+        assert_eq!(
+            take_all(&mut lanes, true),
+            [publish(QoS::AtLeastOnce).request]
+        );
     }
 }
