@@ -44,8 +44,7 @@ impl EventLoop {
         if self.requests.immediate.try_recv().is_some() {
             return self.finish_requested();
         }
-        let (options, state) = (&self.mqtt_options, &mut self.state);
-        self.session.load(options, state, &mut self.pending)?;
+        self.session.load(&self.mqtt_options, &mut self.state)?;
         let broker = self.current_broker().clone();
         self.lifecycle.handle_attempt(&self.mqtt_options, &broker);
         let timeout = Duration::from_secs(self.network_options.connection_timeout());
@@ -55,21 +54,11 @@ impl EventLoop {
                 broker: broker.to_string(),
             }
         })??;
-        if self.mqtt_options.clean_session() && connack.session_present {
-            return Err(ConnectionError::SessionStateMismatch {
-                clean_session: true,
-                session_present: true,
-            });
-        }
-        if !connack.session_present {
-            self.forget_session();
-        }
-        let (present, options) = (connack.session_present, &self.mqtt_options);
-        (self.session).handle_connack(present, options, &mut self.state, &mut self.pending)?;
+        let resumption =
+            (self.session).handle_connack(&self.mqtt_options, &connack, &mut self.state)?;
         let now = Instant::now();
-        let replay = self.pending.iter().filter(|item| item.replay).count();
         self.lifecycle
-            .handle_connected(now, &broker, &connack, replay);
+            .handle_connected(now, &broker, &connack, resumption.replayed);
         self.phase = Phase::Connected {
             network,
             keepalive: KeepAlive::new(self.mqtt_options.keep_alive(), now),

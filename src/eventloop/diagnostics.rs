@@ -148,7 +148,7 @@ impl EventLoop {
             backoff: lifecycle.schedule.delay(),
             last_error: lifecycle.last_error.clone(),
             inflight: self.state.inflight_counts(),
-            pending_requests: self.pending.len(),
+            pending_requests: self.state.pending_len(),
             queued_publishes: self.requests.ordered.queued_publishes(),
             queued_control: self.requests.ordered.queued_control() + self.requests.immediate.len(),
             disconnecting: matches!(self.shutdown, Shutdown::Draining { .. }),

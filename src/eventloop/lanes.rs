@@ -19,6 +19,7 @@ use tokio::time;
 use crate::Request;
 use crate::mqttbytes::QoS;
 use crate::request::Envelope;
+use crate::state::Pending;
 
 /// A request with its place in the call order of its client family.
 #[derive(Debug)]
@@ -367,14 +368,7 @@ pub(crate) fn request_channels(capacity: Option<usize>) -> (RequestSenders, Requ
     (senders, receivers)
 }
 
-/// A request waiting in the loop: replayed from an earlier connection, or taken from a lane.
-#[derive(Debug)]
-pub(super) struct Pending {
-    pub(super) envelope: Envelope,
-    /// Written on an earlier connection, so it belongs to that session.
-    pub(super) replay: bool,
-}
-
+/// A request taken from a lane joins the session's queue as new work.
 impl Pending {
     fn fresh(stamped: Stamped) -> Self {
         Self {

@@ -2,7 +2,6 @@
 //! channels, [`MqttState`] and the network. The IO shell: the only module that awaits, and the
 //! only one that reads the clock (once per iteration of [`EventLoop::poll`]).
 
-use std::collections::VecDeque;
 use std::io;
 use std::pin::Pin;
 use std::time::Duration;
@@ -22,12 +21,12 @@ use crate::keepalive::KeepAlive;
 use crate::mqttbytes::{self, ConnectReturnCode, Packet};
 use crate::options::CredentialsError;
 use crate::request::Envelope;
-use crate::state::{MqttState, Outbound, StateError};
+use crate::state::{MqttState, Outbound, Pending, StateError};
 use crate::{
     ConfigError, Event, MqttOptions, NetworkOptions, NoticeFailureReason, Outgoing, Request,
 };
 pub use diagnostics::{ConnectionStatus, Diagnostics, Traffic};
-use lanes::{Gate, Pending, next_request, try_next_request};
+use lanes::{Gate, next_request, try_next_request};
 pub(crate) use lanes::{RequestReceivers, RequestSenders, Stamped, request_channels};
 use lifecycle::Lifecycle;
 use session::SessionShell;
@@ -177,7 +176,6 @@ pub struct EventLoop {
     requests: RequestReceivers,
     /// Kept by a standalone loop ([`EventLoop::new`]) so it never reports `RequestsDone`.
     own_senders: Option<RequestSenders>,
-    pending: VecDeque<Pending>,
     session: SessionShell,
     /// Automatic acks held back while the loop is jammed; at most one per buffered event.
     held_acks: Vec<Packet>,
@@ -207,7 +205,6 @@ impl EventLoop {
             state,
             requests,
             own_senders: None,
-            pending: VecDeque::new(),
             session: SessionShell::new(),
             held_acks: Vec::new(),
             phase: Phase::Disconnected,
@@ -283,23 +280,17 @@ impl EventLoop {
         }
         // Acks owed to the old connection are void: the broker redelivers.
         self.held_acks.clear();
-        let replay = self.state.take_replay();
-        for envelope in replay.into_iter().rev() {
-            self.pending.push_front(Pending {
-                envelope,
-                replay: true,
-            });
-        }
+        self.state.handle_connection_lost();
     }
 
     /// Requests waiting in the loop for (re)transmission.
     pub fn pending_len(&self) -> usize {
-        self.pending.len()
+        self.state.pending_len()
     }
 
     /// True when no request waits in the loop.
     pub fn pending_is_empty(&self) -> bool {
-        self.pending.is_empty()
+        self.state.pending.is_empty()
     }
 
     /// The topic filters the broker granted on this session (see [`Subscriptions`](crate::Subscriptions)).
@@ -326,7 +317,7 @@ impl EventLoop {
             ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout => self.finish(),
             _ => {
                 let now = Instant::now();
-                let unfinished = self.state.packet_ids_in_use() + self.pending.len();
+                let unfinished = self.state.packet_ids_in_use() + self.state.pending_len();
                 self.lifecycle
                     .handle_error(now, &self.mqtt_options, error, unfinished);
                 self.clean();
@@ -345,30 +336,11 @@ impl EventLoop {
     /// notices then report that the event loop is gone.
     fn finish(&mut self) {
         self.set_phase(Phase::Finished);
-        self.pending.clear();
+        self.state.pending.clear();
         self.requests.discard_queued();
         // Dropping the receivers makes every later client call fail as disconnected.
         self.requests = request_channels(Some(0)).1;
         self.own_senders = None;
-    }
-
-    /// The broker has no session for us: work written on an earlier connection cannot resume.
-    /// Tracked requests fail with `SessionReset`; untracked publishes and subscriptions are sent
-    /// again as new requests (at-least-once), and replayed PUBRELs are dropped.
-    fn forget_session(&mut self) {
-        self.state.handle_session_present(false);
-        for item in std::mem::take(&mut self.pending) {
-            if !item.replay {
-                self.pending.push_back(item);
-            } else if item.envelope.notice.is_some() {
-                item.envelope.fail(NoticeFailureReason::SessionReset);
-            } else if let Some(envelope) = restart_request(item.envelope) {
-                self.pending.push_back(Pending {
-                    envelope,
-                    replay: false,
-                });
-            }
-        }
     }
 
     async fn run(&mut self) -> Result<Event, ConnectionError> {
@@ -380,7 +352,7 @@ impl EventLoop {
             self.handle_timeout(now)?;
             // Requests first, so a task that polls and awaits requests in turn never waits on
             // a lane only this poll empties (pending work keeps its throttle).
-            if self.pending.is_empty() || self.mqtt_options.pending_throttle().is_zero() {
+            if self.pending_is_empty() || self.mqtt_options.pending_throttle().is_zero() {
                 self.handle_requests(now)?;
             }
             let jammed = self.is_jammed();
@@ -421,7 +393,7 @@ impl EventLoop {
         let throttle = self.mqtt_options.pending_throttle();
         let RequestReceivers { ordered, immediate } = &mut self.requests;
         tokio::select! {
-            () = next_request(&self.pending, ordered, gate, throttle) => Wake::Request,
+            () = next_request(&self.state.pending, ordered, gate, throttle) => Wake::Request,
             Some(stamped) = immediate.recv() => Wake::Immediate(stamped.envelope),
             packet = network.read() => Wake::Packet(packet),
             () = timer.sleep_until(deadline, now) => Wake::Timer,
@@ -437,7 +409,7 @@ impl EventLoop {
         for _ in 0..batch {
             let gate = self.gate();
             let ordered = &mut self.requests.ordered;
-            let Some(next) = try_next_request(&mut self.pending, ordered, gate) else {
+            let Some(next) = try_next_request(&mut self.state.pending, ordered, gate) else {
                 break;
             };
             self.handle_request(next, now)?;
@@ -595,12 +567,14 @@ impl EventLoop {
     fn begin_drain(&mut self, deadline: Option<Instant>) {
         self.shutdown = Shutdown::Draining { deadline };
         // Publishes already accepted are finished before DISCONNECT.
-        self.requests.ordered.drain_publishes(&mut self.pending);
+        self.requests
+            .ordered
+            .drain_publishes(&mut self.state.pending);
     }
 
     fn is_drain_complete(&self) -> bool {
         matches!(self.shutdown, Shutdown::Draining { .. })
-            && self.pending.is_empty()
+            && self.pending_is_empty()
             && self.state.is_drained()
     }
 
@@ -609,7 +583,7 @@ impl EventLoop {
         self.own_senders.is_none()
             && self.shutdown == Shutdown::Running
             && self.requests.ordered.is_done()
-            && self.pending.is_empty()
+            && self.pending_is_empty()
             && self.state.is_drained()
     }
 
@@ -617,9 +591,8 @@ impl EventLoop {
     async fn disconnect_now(&mut self, _request: Envelope) -> Result<Event, ConnectionError> {
         self.state
             .drain_tracked_requests_as_failed(NoticeFailureReason::Abandoned);
-        for item in self.pending.drain(..) {
-            item.envelope.fail(NoticeFailureReason::Abandoned);
-        }
+        self.state
+            .drain_pending_as_failed(NoticeFailureReason::Abandoned);
         self.send_disconnect().await
     }
 
@@ -706,28 +679,4 @@ fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
         (Some(a), Some(b)) => Some(a.min(b)),
         (a, b) => a.or(b),
     }
-}
-
-/// Turns untracked work of a lost session into a new request; replayed PUBRELs are dropped.
-fn restart_request(envelope: Envelope) -> Option<Envelope> {
-    let request = match envelope.request {
-        Request::Publish(mut publish) => {
-            publish.pkid = 0;
-            publish.dup = false;
-            Request::Publish(publish)
-        }
-        Request::Subscribe(mut subscribe) => {
-            subscribe.pkid = 0;
-            Request::Subscribe(subscribe)
-        }
-        Request::Unsubscribe(mut unsubscribe) => {
-            unsubscribe.pkid = 0;
-            Request::Unsubscribe(unsubscribe)
-        }
-        _ => return None,
-    };
-    Some(Envelope {
-        request,
-        notice: None,
-    })
 }

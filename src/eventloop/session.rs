@@ -1,18 +1,15 @@
 //! The event loop's side of the session: loads a stored session before the first
 //! connection, turns packets sent and received into [`SessionRecord`]s and appends them
-//! before each flush, and applies the CONNACK decisions (store cleared, subscriptions
-//! restored). The decisions themselves are the state's and the store's.
+//! before each flush, and clears the store when a CONNACK finds no session. What happens
+//! to queued work at a CONNACK is the state's decision ([`MqttState::handle_connack`]).
 
-use std::collections::VecDeque;
 use std::sync::Arc;
 
 use super::ConnectionError;
-use super::lanes::Pending;
 use crate::MqttOptions;
-use crate::mqttbytes::{Packet, PubRel, Publish, QoS};
-use crate::request::{Envelope, Request};
-use crate::state::{ConnectionKind, MqttState};
-use crate::store::{OutgoingEntry, SessionRecord, SessionStore, SessionStoreKey};
+use crate::mqttbytes::{ConnAck, Packet, Publish, QoS};
+use crate::state::{ConnectionKind, MqttState, Resumption, SessionConnAck, SessionMismatch};
+use crate::store::{SessionRecord, SessionStore, SessionStoreKey};
 
 /// The store in use (only with `clean_session = false`), the records not yet appended,
 /// and whether a connection was accepted before.
@@ -44,16 +41,12 @@ impl SessionShell {
         self.clear_pending = self.store.is_some();
     }
 
-    /// Before the first connection: reads the stored session, if any, into `state`
-    /// (incoming QoS 2 ids) and `pending` (PUBRELs, then publishes with DUP, as replay:
-    /// the order of `InflightTable::take_replay`, so no PUBREL answering a PUBREC of the
-    /// new connection overtakes a stored one, [MQTT-4.6.0-4]).
-    /// A failed load is retried by the next connection attempt.
+    /// Before the first connection: reads the stored session, if any, into the state
+    /// ([`MqttState::restore_session`]). A failed load is retried by the next attempt.
     pub(super) fn load(
         &mut self,
         options: &MqttOptions,
         state: &mut MqttState,
-        pending: &mut VecDeque<Pending>,
     ) -> Result<(), ConnectionError> {
         if self.loaded {
             return Ok(());
@@ -65,66 +58,41 @@ impl SessionShell {
             None => None,
         };
         self.loaded = true;
-        let Some(snapshot) = snapshot else {
-            return Ok(());
-        };
-        state.restore_incoming_qos2(snapshot.incoming_qos2());
-        let (publishes, pubrels): (Vec<_>, Vec<_>) = snapshot
-            .outgoing()
-            .partition(|entry| matches!(entry, OutgoingEntry::Publish(_)));
-        for entry in pubrels.into_iter().chain(publishes) {
-            let request = match entry {
-                // The previous process may have sent it: DUP ([MQTT-3.3.1-1]).
-                OutgoingEntry::Publish(publish) => {
-                    let mut publish = publish.clone();
-                    publish.dup = true;
-                    Request::Publish(publish)
-                }
-                OutgoingEntry::PubRel(pkid) => Request::PubRel(PubRel::new(*pkid)),
-            };
-            let envelope = Envelope {
-                request,
-                notice: None,
-            };
-            pending.push_back(Pending {
-                envelope,
-                replay: true,
-            });
+        if let Some(snapshot) = snapshot {
+            state.restore_session(&snapshot);
         }
         Ok(())
     }
 
-    /// A CONNACK was accepted. Without a session on the broker the stored one is
-    /// cleared; lost subscriptions are queued ahead of everything else if the options
-    /// ask for it.
+    /// A CONNACK was accepted: the state decides what the earlier connections' work becomes
+    /// ([`MqttState::handle_connack`]); without a session on the broker the stored one is
+    /// cleared too.
     pub(super) fn handle_connack(
         &mut self,
-        session_present: bool,
         options: &MqttOptions,
+        connack: &ConnAck,
         state: &mut MqttState,
-        pending: &mut VecDeque<Pending>,
-    ) -> Result<(), ConnectionError> {
-        if let (false, Some((store, key))) = (session_present, &self.store) {
+    ) -> Result<Resumption, ConnectionError> {
+        let decision = SessionConnAck {
+            clean_session: options.clean_session(),
+            session_present: connack.session_present,
+            connection: self.connection,
+            resubscribe: options.resubscribe(),
+            max_packet_size: options.max_outgoing_packet_size(),
+        };
+        let resumption = state.handle_connack(decision).map_err(|SessionMismatch| {
+            ConnectionError::SessionStateMismatch {
+                clean_session: decision.clean_session,
+                session_present: decision.session_present,
+            }
+        })?;
+        self.connection = ConnectionKind::Reconnect;
+        if let (false, Some((store, key))) = (connack.session_present, &self.store) {
             self.records.clear();
             store.clear(key)?;
             self.clear_pending = false;
         }
-        let connection = std::mem::replace(&mut self.connection, ConnectionKind::Reconnect);
-        let policy = options.resubscribe();
-        let max_size = options.max_outgoing_packet_size();
-        let subscribes =
-            state.handle_connack_subscriptions(session_present, connection, policy, max_size);
-        for subscribe in subscribes.into_iter().rev() {
-            let envelope = Envelope {
-                request: Request::Subscribe(subscribe),
-                notice: None,
-            };
-            pending.push_front(Pending {
-                envelope,
-                replay: false,
-            });
-        }
-        Ok(())
+        Ok(resumption)
     }
 
     /// A packet was written: a QoS 1/2 PUBLISH, PUBREL, PUBREC or PUBCOMP is a record.

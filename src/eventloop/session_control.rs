@@ -19,13 +19,8 @@ impl EventLoop {
     /// assert_eq!(eventloop.drain_pending_as_failed(NoticeFailureReason::SessionReset), 0);
     /// ```
     pub fn drain_pending_as_failed(&mut self, reason: NoticeFailureReason) -> usize {
-        let drained = self.pending.len();
-        for item in self.pending.drain(..) {
-            item.envelope.fail(reason);
-        }
         // Replayed requests kept their packet ids reserved; nobody will send them now.
-        self.state.release_replay_reservations();
-        drained
+        self.state.drain_pending_as_failed(reason)
     }
 
     /// Starts over with an empty session: pending requests and every exchange held by the

@@ -214,6 +214,15 @@ impl InflightTable {
         Some(entry.slot)
     }
 
+    /// Removes a QoS 1/2 publish still awaiting PUBACK or PUBREC; returns its notice slot
+    /// (`None` when `pkid` holds no such publish).
+    pub(crate) fn remove_publish(&mut self, pkid: u16) -> Option<Option<PublishNoticeTx>> {
+        self.take(pkid, |slot| match slot {
+            Slot::AwaitingPubAck(stored) | Slot::AwaitingPubRec(stored) => Ok(stored.notice),
+            other => Err(other),
+        })
+    }
+
     /// Removes the slot at `pkid` if `extract` accepts it (`Ok`); a refused slot stays.
     fn take<T>(&mut self, pkid: u16, extract: impl FnOnce(Slot) -> Result<T, Slot>) -> Option<T> {
         let Entry { seq, slot } = self.entries.remove(&pkid)?;

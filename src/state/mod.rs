@@ -6,6 +6,7 @@ mod census;
 mod incoming;
 mod inflight;
 mod pkid;
+mod session;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
@@ -18,6 +19,7 @@ use pkid::PkidAllocator;
 pub use subscriptions::{ConnectionKind, Resubscribe, Subscriptions};
 
 pub use census::InflightCounts;
+pub(crate) use session::{Pending, Resumption, SessionConnAck, SessionMismatch};
 
 use crate::AckMode;
 use crate::event::{Event, Incoming, Outgoing};
@@ -26,10 +28,9 @@ use crate::mqttbytes::{
     SubscribeReasonCode, UnsubAck, Unsubscribe,
 };
 use crate::notice::{
-    NoticeFailureReason, NoticeTx, PublishNoticeError, PublishNoticeTx, SubscribeNoticeTx,
-    UnsubscribeNoticeTx,
+    NoticeTx, PublishNoticeError, PublishNoticeTx, SubscribeNoticeTx, UnsubscribeNoticeTx,
 };
-use crate::request::{Envelope, Request};
+use crate::request::Request;
 
 /// A protocol-state violation. Each one ends the connection (the event loop reports it as
 /// a connection error and reconnects); the state stays consistent for replay.
@@ -133,6 +134,9 @@ pub struct MqttState {
     incoming: IncomingState,
     pkids: PkidAllocator,
     subscriptions: Subscriptions,
+    /// Requests waiting to be written: work of earlier connections, then requests taken
+    /// from the client but not yet sent (see `session.rs`).
+    pub(crate) pending: VecDeque<Pending>,
 }
 
 /// Builds an [`MqttState`].
@@ -180,6 +184,7 @@ impl MqttStateBuilder {
             incoming: IncomingState::default(),
             pkids: PkidAllocator::default(),
             subscriptions: Subscriptions::default(),
+            pending: VecDeque::new(),
         }
     }
 }
@@ -378,115 +383,6 @@ impl MqttState {
     pub(crate) fn handle_flush_failed(&mut self) {
         self.outgoing
             .handle_flush(Err(PublishNoticeError::Qos0NotFlushed));
-    }
-
-    /// The connection ended: exports every unfinished exchange for replay on the next
-    /// connection, in replay order, with its notice, keeping its packet id reserved.
-    ///
-    /// Order: one PUBREL per QoS 2 flow past PUBREC in PUBREC order, then QoS 1/2 publishes
-    /// awaiting PUBACK/PUBREC oldest first (DUP when a flush was attempted), the
-    /// collision-stashed publish, then subscribes and unsubscribes in send order. PUBRELs
-    /// lead so that no PUBREL of the new connection overtakes them ([MQTT-4.6.0-4]; see
-    /// `InflightTable::take_replay`). QoS 0 notices still
-    /// waiting for a flush fail. Acks owed to the old connection are forgotten; incoming
-    /// QoS 2 ids already PUBREC'd are kept. Feed the envelopes back through
-    /// `outgoing_request` after a CONNACK with `session_present = true`, or fail them.
-    pub(crate) fn take_replay(&mut self) -> Vec<Envelope> {
-        let collision = self.collision.take().map(|publish| Envelope {
-            request: Request::Publish(publish),
-            notice: self.outgoing.collision_notice.take().map(NoticeTx::Publish),
-        });
-        self.outgoing.collision_notice = None;
-        self.incoming.handle_connection_lost();
-        self.outgoing.take_replay(collision)
-    }
-
-    /// Like the event loop's replay export, as plain requests: releases their packet ids
-    /// and drops their notices (a waiting notice then ends with `Recv`).
-    pub fn clean(&mut self) -> Vec<Request> {
-        let replay = self.take_replay();
-        self.outgoing.release_reserved();
-        replay
-            .into_iter()
-            .map(|envelope| envelope.request)
-            .collect()
-    }
-
-    /// Reconciles a CONNACK: without a session on the broker, every tracked outgoing
-    /// exchange fails with `SessionReset` and incoming QoS 2 memory is cleared. Returns the
-    /// number of notices failed. Replay envelopes held by the caller must be failed too.
-    pub(crate) fn handle_session_present(&mut self, session_present: bool) -> usize {
-        if session_present {
-            return 0;
-        }
-        self.incoming.clear();
-        self.drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset)
-    }
-
-    /// Frees the packet ids kept for replayed requests, once their owner dropped them.
-    pub(crate) fn release_replay_reservations(&mut self) {
-        self.outgoing.release_reserved();
-    }
-
-    /// Reconciles the granted subscriptions with a CONNACK; returns the SUBSCRIBEs to send
-    /// before any other request (packet id 0: ids are given when they are handed over).
-    ///
-    /// - `session_present = true`: the broker kept them; nothing is sent.
-    /// - `session_present = false` on the [`First`](ConnectionKind::First) connection, or
-    ///   with [`Resubscribe::Never`]: nothing is sent and the set is emptied, as on the
-    ///   broker.
-    /// - `session_present = false` on a [`Reconnect`](ConnectionKind::Reconnect) with
-    ///   [`Resubscribe::OnSessionLoss`]: every granted filter with its granted QoS, in
-    ///   filter order, batched up to 32 filters and `max_packet_size` bytes per SUBSCRIBE.
-    ///   The set is kept until the SUBACKs update it, so a connection lost before them
-    ///   restores it again.
-    ///
-    /// # Examples
-    /// ```
-    /// use rumqttc::{
-    ///     AckMode, ConnectionKind, MqttState, Packet, QoS, Resubscribe, SubAck, Subscribe,
-    ///     SubscribeReasonCode,
-    /// };
-    ///
-    /// # fn main() -> Result<(), rumqttc::StateError> {
-    /// let mut state = MqttState::new(10, AckMode::Automatic);
-    /// state.handle_outgoing_packet(Subscribe::new("a/#", QoS::AtLeastOnce).into())?;
-    /// let granted = vec![SubscribeReasonCode::Success(QoS::AtLeastOnce)];
-    /// state.handle_incoming_packet(Packet::SubAck(SubAck::new(1, granted)))?;
-    /// assert_eq!(state.subscriptions().get("a/#"), Some(QoS::AtLeastOnce));
-    ///
-    /// // The broker restarted without persistence.
-    /// let policy = Resubscribe::OnSessionLoss;
-    /// let again = state.handle_connack_subscriptions(false, ConnectionKind::Reconnect, policy, 1024);
-    /// assert_eq!(again, [Subscribe::new("a/#", QoS::AtLeastOnce)]);
-    /// # Ok(())
-    /// # }
-    /// ```
-    pub fn handle_connack_subscriptions(
-        &mut self,
-        session_present: bool,
-        connection: ConnectionKind,
-        policy: Resubscribe,
-        max_packet_size: usize,
-    ) -> Vec<Subscribe> {
-        self.subscriptions
-            .handle_connack(session_present, connection, policy, max_packet_size)
-    }
-
-    /// Restores incoming QoS 2 packet ids whose PUBREC was sent before a restart (from a
-    /// session store): a redelivery of them gets PUBREC again and is not delivered.
-    pub(crate) fn restore_incoming_qos2(&mut self, pkids: impl IntoIterator<Item = u16>) {
-        pkids
-            .into_iter()
-            .for_each(|pkid| self.incoming.restore_pubrec_sent(pkid));
-    }
-
-    /// Clears every outgoing exchange (publishes, PUBRELs, subscribes, unsubscribes, the
-    /// collision and replay reservations), failing their notices with `reason`. Returns
-    /// the number of notices failed.
-    pub fn drain_tracked_requests_as_failed(&mut self, reason: NoticeFailureReason) -> usize {
-        self.collision = None;
-        self.outgoing.drain_failed(reason)
     }
 
     fn outgoing_publish(

@@ -137,20 +137,19 @@ impl Harness {
         Ok(())
     }
 
-    /// Drops the connection and connects again; the broker answers `session_present`.
-    fn reconnect(&mut self, session_present: bool) {
-        let replay = self.state.take_replay();
+    /// Drops the connection and connects again; the broker answers `session_present`. The
+    /// state decides what is re-sent (`MqttState::handle_connack`, the event loop's call)
+    /// and the queue goes out in order.
+    fn reconnect(&mut self, session_present: bool) -> Resumption {
+        self.state.handle_connection_lost();
         self.unflushed.clear();
         self.broker.to_client.clear();
         self.keepalive = KeepAlive::new(self.keep_alive, self.now);
-        self.state.handle_session_present(session_present);
-        for envelope in replay {
-            if session_present {
-                self.request(envelope.request, envelope.notice).unwrap();
-            } else {
-                envelope.fail(NoticeFailureReason::SessionReset);
-            }
+        let resumption = connack(&mut self.state, session_present);
+        for packet in send_queued(&mut self.state) {
+            self.unflushed.extend(packet);
         }
+        resumption
     }
 
     fn pings_sent(&self) -> usize {
@@ -307,5 +306,44 @@ fn harness_reconnect_without_session_fails_tracked_work() {
     harness.drive().unwrap();
     assert!(harness.broker.received.is_empty());
     assert_eq!(qos1.wait(), Err(PublishNoticeError::SessionReset));
+    assert!(harness.state.is_drained());
+}
+
+/// Without a session, untracked work is sent again as new (fresh packet id, no DUP) while
+/// tracked work fails: the shipped policy, not a copy of it.
+#[test]
+fn harness_reconnect_without_session_restarts_untracked_publishes_as_new() {
+    let mut harness = Harness::new(10, 10);
+    harness.broker.mode = BrokerMode::WithholdingAcks;
+    let tracked = harness.publish_tracked(QoS::AtLeastOnce); // 1
+    harness
+        .request(publish(QoS::AtLeastOnce, 0).into(), None) // 2
+        .unwrap();
+    harness
+        .request(publish(QoS::ExactlyOnce, 0).into(), None) // 3
+        .unwrap();
+    harness.drive().unwrap();
+    harness.broker.received.clear();
+    harness.broker.mode = BrokerMode::Answering;
+    let resumption = harness.reconnect(false);
+    harness.drive().unwrap();
+    assert_eq!(
+        resumption,
+        Resumption {
+            failed: 1,
+            restarted: 2,
+            ..Resumption::default()
+        }
+    );
+    assert_eq!(
+        harness.broker.received,
+        [
+            // New ids from the allocator's cursor, not the old 2 and 3.
+            publish_packet(QoS::AtLeastOnce, 4),
+            publish_packet(QoS::ExactlyOnce, 5),
+            pubrel(5)
+        ]
+    );
+    assert_eq!(tracked.wait(), Err(PublishNoticeError::SessionReset));
     assert!(harness.state.is_drained());
 }

@@ -2,7 +2,7 @@
 //! and error variants; a `Harness` joining the state and the keep-alive clock to a scripted
 //! in-memory broker under a virtual `now`; and a property test of the tracked-until-ends rule.
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::Duration;
 
 use proptest::prelude::*;
@@ -15,11 +15,14 @@ use crate::mqttbytes::{
     ConnAck, ConnectReturnCode, Disconnect, PubAck, PubComp, PubRec, PubRel, SubAck,
     SubscribeReasonCode, UnsubAck,
 };
+use crate::notice::NoticeFailureReason;
 use crate::notice::{
     PublishNotice, PublishResult, SubscribeNotice, SubscribeNoticeError, UnsubscribeNotice,
     UnsubscribeNoticeError,
 };
+use crate::request::Envelope;
 
+mod connack;
 mod flows;
 mod harness;
 mod properties;
@@ -168,4 +171,31 @@ fn replay_into(state: &mut MqttState, replay: Vec<Envelope>) -> Vec<Option<Packe
                 .unwrap()
         })
         .collect()
+}
+
+/// A CONNACK as the event loop hands it to the state: `clean_session = false`, a reconnect,
+/// re-subscription off.
+fn connack(state: &mut MqttState, session_present: bool) -> Resumption {
+    state
+        .handle_connack(SessionConnAck {
+            clean_session: false,
+            session_present,
+            connection: ConnectionKind::Reconnect,
+            resubscribe: Resubscribe::Never,
+            max_packet_size: 1024,
+        })
+        .unwrap()
+}
+
+/// The connection drops and the next CONNACK answers `session_present`: the code path of
+/// the event loop (`EventLoop::clean`, then the CONNACK decision).
+fn cut_and_reconnect(state: &mut MqttState, session_present: bool) -> Resumption {
+    state.handle_connection_lost();
+    connack(state, session_present)
+}
+
+/// Sends every queued request, in queue order, as the event loop does after a CONNACK.
+fn send_queued(state: &mut MqttState) -> Vec<Option<Packet>> {
+    let queued = state.take_pending();
+    replay_into(state, queued)
 }

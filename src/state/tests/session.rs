@@ -66,7 +66,7 @@ fn replayed_pubrel_precedes_the_pubrel_for_a_pubrec_of_the_new_connection() {
     state.handle_flushed();
     recv(&mut state, pubrec(1));
     let replay = state.take_replay();
-    assert_eq!(state.handle_session_present(true), 0);
+    assert_eq!(connack(&mut state, true).failed, 0);
     let mut wire = Vec::new();
     for envelope in replay {
         let written = state
@@ -142,7 +142,7 @@ fn replayed_work_keeps_its_notices_across_a_resumed_session() {
     let sub = subscribe_tracked(&mut state, subscribe(0));
     recv(&mut state, pubrec(2));
     let replay = state.take_replay();
-    assert_eq!(state.handle_session_present(true), 0);
+    assert_eq!(connack(&mut state, true).failed, 0);
     state.events.clear();
     let packets = replay_into(&mut state, replay);
     assert_eq!(
@@ -178,7 +178,7 @@ fn duplicate_incoming_qos2_is_not_delivered_twice_across_a_resumed_session() {
     let mut state = auto(10);
     recv(&mut state, publish_packet(QoS::ExactlyOnce, 9));
     state.take_replay();
-    state.handle_session_present(true);
+    connack(&mut state, true);
     state.events.clear();
     assert_eq!(recv(&mut state, dup(QoS::ExactlyOnce, 9)), Some(pubrec(9)));
     assert_eq!(events(&mut state), [out(Outgoing::PubRec(9))]);
@@ -189,7 +189,7 @@ fn incoming_qos2_memory_is_cleared_without_a_session() {
     let mut state = auto(10);
     recv(&mut state, publish_packet(QoS::ExactlyOnce, 9));
     state.take_replay();
-    state.handle_session_present(false);
+    connack(&mut state, false);
     state.events.clear();
     recv(&mut state, publish_packet(QoS::ExactlyOnce, 9));
     assert_eq!(
@@ -229,7 +229,7 @@ fn session_present_false_fails_every_tracked_notice_with_session_reset() {
     send(&mut state, publish(QoS::AtLeastOnce, 0)); // untracked: fails no notice
     let (_, stashed) = send_tracked(&mut state, publish(QoS::AtLeastOnce, 1));
     recv(&mut state, pubrec(2));
-    assert_eq!(state.handle_session_present(false), 5);
+    assert_eq!(connack(&mut state, false).failed, 5);
     assert!(state.is_drained());
     assert_eq!(state.inflight(), 0);
     for notice in [qos1, qos2, stashed] {
