@@ -53,6 +53,10 @@ pub enum PublishNoticeError {
     /// The QoS 0 publish was written but the flush failed, or the connection ended first.
     #[error("qos0 publish was not flushed to the network")]
     Qos0NotFlushed,
+    /// The session store failed to record the QoS 1/2 publish, so it was not sent (the
+    /// event loop returns the store's error as `ConnectionError::SessionStore`).
+    #[error("publish not sent: the session store failed to record it")]
+    SessionStoreFailed,
 }
 
 /// Why a tracked subscribe did not complete.
@@ -96,6 +100,10 @@ pub enum NoticeFailureReason {
     SessionReset,
     /// `disconnect_now` ended the connection with the work unresolved.
     Abandoned,
+    /// The session store failed to record a QoS 1/2 publish, which was therefore not sent.
+    /// Only publishes are recorded, so only publish notices end this way
+    /// ([`PublishNoticeError::SessionStoreFailed`]).
+    SessionStoreFailed,
 }
 
 /// An error type a notice can end with: it knows its `Recv` and bulk-failure variants.
@@ -107,7 +115,7 @@ pub(crate) trait NoticeError {
 }
 
 macro_rules! notice_error {
-    ($error:ident) => {
+    ($error:ident, $store_failed:ident) => {
         impl NoticeError for $error {
             fn recv() -> Self {
                 Self::Recv
@@ -116,15 +124,18 @@ macro_rules! notice_error {
                 match reason {
                     NoticeFailureReason::SessionReset => Self::SessionReset,
                     NoticeFailureReason::Abandoned => Self::Abandoned,
+                    NoticeFailureReason::SessionStoreFailed => Self::$store_failed,
                 }
             }
         }
     };
 }
 
-notice_error!(PublishNoticeError);
-notice_error!(SubscribeNoticeError);
-notice_error!(UnsubscribeNoticeError);
+notice_error!(PublishNoticeError, SessionStoreFailed);
+// Subscriptions are never recorded by a session store: the reason cannot reach them; were
+// it used, the request was not sent, as with an abandoned one.
+notice_error!(SubscribeNoticeError, Abandoned);
+notice_error!(UnsubscribeNoticeError, Abandoned);
 
 /// The sender half of one notice. Resolving consumes it; a send to a dropped receiver is
 /// ignored, so an abandoned notice changes nothing on the wire.

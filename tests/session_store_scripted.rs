@@ -2,18 +2,20 @@
 //! clock: a new event loop over the same store replays what the old one left open (or
 //! re-sends it as new when the broker lost the session), an incoming QoS 2 publish is not
 //! delivered twice across a restart, a failing or corrupted store stops the loop before
-//! anything unrecorded is sent, and lost subscriptions are restored before queued work.
+//! anything unrecorded is sent (and a publish it could not record fails, never sent), and
+//! lost subscriptions are restored before queued work.
 
 mod support;
 
 use std::io;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Corruption, Event, EventLoop,
-    FileSessionStore, MemorySessionStore, MqttOptions, Outgoing, Packet, QoS, Resubscribe,
-    SessionMode, SessionRecord, SessionSnapshot, SessionStore, SessionStoreError, SessionStoreKey,
-    SubscribeReasonCode,
+    FileSessionStore, MemorySessionStore, MqttOptions, Outgoing, Packet, PubAck,
+    PublishNoticeError, PublishResult, QoS, Resubscribe, SessionMode, SessionRecord,
+    SessionSnapshot, SessionStore, SessionStoreError, SessionStoreKey, SubscribeReasonCode,
 };
 use support::packets::{
     connack, puback, pubcomp, publish, publish_flags, pubrec, pubrel, suback, subscribe,
@@ -257,6 +259,128 @@ async fn failing_store_drops_the_connection_before_the_unrecorded_publish_is_sen
         "{error:?}"
     );
     conn.expect_closed().await;
+    driver.stop().await;
+}
+
+/// A memory store whose appends fail while `failing` is set.
+#[derive(Debug, Default)]
+struct FlakyStore {
+    inner: MemorySessionStore,
+    failing: AtomicBool,
+}
+
+impl FlakyStore {
+    fn fail(&self, failing: bool) {
+        self.failing.store(failing, Ordering::SeqCst);
+    }
+}
+
+impl SessionStore for FlakyStore {
+    fn load(&self, key: &SessionStoreKey) -> Result<Option<SessionSnapshot>, SessionStoreError> {
+        self.inner.load(key)
+    }
+
+    fn append(
+        &self,
+        key: &SessionStoreKey,
+        records: &[SessionRecord],
+    ) -> Result<(), SessionStoreError> {
+        if self.failing.load(Ordering::SeqCst) {
+            return Err(SessionStoreError::Backend(io::Error::other("disk full")));
+        }
+        self.inner.append(key, records)
+    }
+
+    fn save(
+        &self,
+        key: &SessionStoreKey,
+        snapshot: &SessionSnapshot,
+    ) -> Result<(), SessionStoreError> {
+        self.inner.save(key, snapshot)
+    }
+
+    fn clear(&self, key: &SessionStoreKey) -> Result<(), SessionStoreError> {
+        self.inner.clear(key)
+    }
+}
+
+/// A publish the store could not record is never sent, not even after the reconnect: a
+/// tracked one's notice fails with `SessionStoreFailed`, an untracked one is reported by
+/// the `SessionStore` error alone. Work recorded before is replayed as usual.
+#[tokio::test(start_paused = true)]
+async fn failing_append_fails_the_unrecorded_publishes_which_never_reach_the_wire() {
+    let broker = TestBroker::bind().await;
+    let store = Arc::new(FlakyStore::default());
+    let options = persistent(broker.port(), store.clone());
+    let (client, mut driver, mut conn) = start(&broker, &options, false).await;
+    assert_eq!(driver.next_event().await, inc(present(false)));
+    let mut one = client
+        .publish_tracked("t", QoS::AtLeastOnce, false, "one")
+        .await
+        .unwrap();
+    conn.expect(&publish("t", QoS::AtLeastOnce, 1, "one")).await;
+    assert_eq!(driver.next_event().await, out(Outgoing::Publish(1)));
+
+    store.fail(true);
+    let mut two = client
+        .publish_tracked("t", QoS::ExactlyOnce, false, "two")
+        .await
+        .unwrap();
+    let error = driver.next_error().await;
+    assert!(
+        matches!(
+            error,
+            ConnectionError::SessionStore(SessionStoreError::Backend(_))
+        ),
+        "{error:?}"
+    );
+    assert_eq!(
+        two.try_wait(),
+        Some(Err(PublishNoticeError::SessionStoreFailed))
+    );
+    conn.expect_closed().await;
+    store.fail(false);
+    // The event of the write the store refused is still handed out.
+    assert_eq!(driver.next_event().await, out(Outgoing::Publish(2)));
+    let (mut conn, _) = broker.accept_session(&present(true)).await;
+    conn.expect(&publish_flags("t", QoS::AtLeastOnce, 1, "one", true, false))
+        .await;
+    conn.send(&puback(1)).await;
+    assert_eq!(driver.next_event().await, inc(present(true)));
+    assert_eq!(driver.next_event().await, out(Outgoing::Publish(1)));
+    assert_eq!(driver.next_event().await, inc(puback(1)));
+    assert_eq!(
+        one.try_wait(),
+        Some(Ok(PublishResult::Qos1(PubAck::new(1))))
+    );
+
+    store.fail(true);
+    client
+        .publish("t", QoS::AtLeastOnce, false, "three")
+        .await
+        .unwrap();
+    let error = driver.next_error().await;
+    assert!(
+        matches!(error, ConnectionError::SessionStore(_)),
+        "{error:?}"
+    );
+    conn.expect_closed().await;
+    store.fail(false);
+    assert_eq!(driver.next_event().await, out(Outgoing::Publish(3)));
+    let (mut conn, _) = broker.accept_session(&present(true)).await;
+    assert_eq!(driver.next_event().await, inc(present(true)));
+    client
+        .publish("t", QoS::AtLeastOnce, false, "four")
+        .await
+        .unwrap();
+    // Nothing of "three" before "four", and no store entry for either refused publish.
+    conn.expect(&publish("t", QoS::AtLeastOnce, 4, "four"))
+        .await;
+    assert_eq!(driver.next_event().await, out(Outgoing::Publish(4)));
+    let expected: SessionSnapshot = [record_publish(QoS::AtLeastOnce, 4, "four")]
+        .into_iter()
+        .collect();
+    assert_eq!(stored(store.as_ref(), &options), Some(expected));
     driver.stop().await;
 }
 

@@ -115,6 +115,10 @@ pub enum ConnectionError {
     Credentials(#[source] CredentialsError),
     /// The session store failed to load, append or clear; nothing was sent that the
     /// store does not hold. A corrupted store file is named; clear it or start clean.
+    /// When an append failed, the QoS 1/2 publishes it was to record were not sent and
+    /// are not retried: tracked ones fail with
+    /// [`PublishNoticeError::SessionStoreFailed`](crate::PublishNoticeError::SessionStoreFailed),
+    /// untracked ones are reported by this error alone.
     #[error(transparent)]
     SessionStore(#[from] crate::SessionStoreError),
     /// The options are invalid; fix them and build a new event loop.
@@ -535,7 +539,7 @@ impl EventLoop {
 
     /// Flushes encoded packets, bounded by the connection timeout. Cancel safe.
     async fn flush(&mut self, now: Instant) -> Result<(), ConnectionError> {
-        self.session.persist()?;
+        self.session.persist(&mut self.state)?;
         let deadline = now + Duration::from_secs(self.network_options.connection_timeout());
         let Phase::Connected {
             network, keepalive, ..

@@ -6,10 +6,10 @@
 use std::sync::Arc;
 
 use super::ConnectionError;
-use crate::MqttOptions;
 use crate::mqttbytes::{ConnAck, Packet, Publish, QoS};
 use crate::state::{ConnectionKind, MqttState, Resumption, SessionConnAck, SessionMismatch};
 use crate::store::{SessionRecord, SessionStore, SessionStoreKey};
+use crate::{MqttOptions, NoticeFailureReason, SessionStoreError};
 
 /// The store in use (only with `clean_session = false`), the records not yet appended,
 /// and whether a connection was accepted before.
@@ -129,10 +129,42 @@ impl SessionShell {
         }
     }
 
-    /// Appends the records gathered since the last call. Called before every flush and
-    /// before events are handed out, so nothing leaves that the store does not hold. On
-    /// error the records are kept for the next attempt and the connection is dropped.
-    pub(super) fn persist(&mut self) -> Result<(), ConnectionError> {
+    /// Appends the records gathered since the last call. Called before every flush, so
+    /// nothing leaves that the store does not hold.
+    ///
+    /// When the append fails, the publishes it was to record are not sent: they leave the
+    /// state and their notices fail with [`NoticeFailureReason::SessionStoreFailed`] (an
+    /// untracked one is reported only by the returned error); the caller then drops the
+    /// connection before anything is flushed. The other records are kept for the next
+    /// attempt (their packets are re-sent or redelivered after the reconnect).
+    pub(super) fn persist(&mut self, state: &mut MqttState) -> Result<(), ConnectionError> {
+        let Err(error) = self.append() else {
+            return Ok(());
+        };
+        let unstored: Vec<u16> = self
+            .records
+            .iter()
+            .filter_map(|record| match record {
+                SessionRecord::Publish(publish) => Some(publish.pkid),
+                _ => None,
+            })
+            .collect();
+        self.records
+            .retain(|record| !matches!(record, SessionRecord::Publish(_)));
+        let failed = state.abandon_publishes(unstored, NoticeFailureReason::SessionStoreFailed);
+        // A replayed publish may be stored from an earlier append: it has ended now.
+        (self.records).extend(failed.iter().map(|pkid| SessionRecord::Completed(*pkid)));
+        log::error!(
+            "session store append failed ({error}): {} qos 1/2 publish(es) not sent, \
+             tracked ones fail with SessionStoreFailed; the connection is dropped",
+            failed.len()
+        );
+        Err(error.into())
+    }
+
+    /// Appends the records gathered since the last call (and a pending clear first); on
+    /// error they are kept.
+    fn append(&mut self) -> Result<(), SessionStoreError> {
         let Some((store, key)) = &self.store else {
             return Ok(());
         };
@@ -151,7 +183,7 @@ impl SessionShell {
     /// The connection failed: appends what was gathered so events still queued are on
     /// record. A failure is retried by the next flush, which reports it.
     pub(super) fn persist_before_error(&mut self) {
-        if let Err(error) = self.persist() {
+        if let Err(error) = self.append() {
             log::debug!("session store append failed, retried before the next flush: {error}");
         }
     }

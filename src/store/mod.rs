@@ -8,9 +8,13 @@
 //! [`SessionRecord`] for each QoS 1/2 packet it writes or acknowledgement it receives, and
 //! appends them before the next flush to the broker and before the events they cause are
 //! returned. So after a crash the store holds every exchange the broker may have seen,
-//! and a record lost to the crash stands for a packet that never left. If the store
-//! fails, the event loop reports [`SessionStoreError`] through `ConnectionError` and drops
-//! the connection before flushing; tracked notices are not failed by it.
+//! and a record lost to the crash stands for a packet that never left. If an append
+//! fails, the event loop drops the connection before flushing and reports
+//! [`SessionStoreError`] through `ConnectionError`, logged at `error`; the QoS 1/2
+//! publishes that append was to record are never sent (not after the reconnect either):
+//! a tracked one's notice fails with `PublishNoticeError::SessionStoreFailed`, an
+//! untracked one is reported by that error alone. Other records are retried before the
+//! next flush.
 //!
 //! Limits: a publish abandoned by `disconnect_now` stays in the store and is replayed by
 //! the next process; the store is cleared when the broker reports `session_present =
