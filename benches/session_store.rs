@@ -9,7 +9,7 @@
 //! `valgrind --tool=callgrind`).
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::PathBuf;
+use std::path::Path;
 use std::time::Instant;
 
 use rumqttc::{
@@ -95,7 +95,7 @@ async fn sink(mut stream: TcpStream) {
     }
 }
 
-fn options(variant: Variant, port: u16, dir: &PathBuf) -> MqttOptions {
+fn options(variant: Variant, port: u16, dir: &Path) -> MqttOptions {
     let mut options = MqttOptions::new(format!("bench-{}", variant.name()), ("127.0.0.1", port));
     options.set_inflight(100);
     match variant {
@@ -123,7 +123,7 @@ fn options(variant: Variant, port: u16, dir: &PathBuf) -> MqttOptions {
 }
 
 /// Publishes `n` QoS 1 messages and waits for every PUBACK; returns µs per publish.
-async fn run(variant: Variant, n: usize, dir: &PathBuf) -> f64 {
+async fn run(variant: Variant, n: usize, dir: &Path) -> f64 {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     let broker = tokio::spawn(async move {
