@@ -316,7 +316,7 @@ impl EventLoop {
     }
 
     fn handle_error(&mut self, error: &ConnectionError) {
-        self.session.persist_before_error();
+        self.session.persist_before_error(&mut self.state);
         match error {
             ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout => self.finish(),
             _ => {
@@ -458,14 +458,8 @@ impl EventLoop {
                     return Err(ConnectionError::ConnectionClosed);
                 };
                 match outbound {
-                    Outbound::Packet(packet) => {
-                        network.write(&packet)?;
-                        self.session.record_sent(&packet);
-                    }
-                    Outbound::Stored(publish) => {
-                        network.write_publish(publish)?;
-                        self.session.record_sent_publish(publish);
-                    }
+                    Outbound::Packet(packet) => network.write(&packet)?,
+                    Outbound::Stored(publish) => network.write_publish(publish)?,
                 };
             }
         }
@@ -502,14 +496,10 @@ impl EventLoop {
         if let Phase::Connected { keepalive, .. } = &mut self.phase {
             keepalive.handle_receive(&packet, now);
         }
-        self.session.record_received(&packet);
         let is_publish = matches!(packet, Packet::Publish(_));
         let Some(reply) = self.state.handle_incoming_packet(packet)? else {
             return Ok(());
         };
-        // Recorded as the state sees it (a held PUBREC already counts as sent), so the
-        // store never holds less than the state.
-        self.session.record_sent(&reply);
         if hold && is_publish {
             self.held_acks.push(reply);
         } else {

@@ -1,12 +1,12 @@
 //! The event loop's side of the session: loads a stored session before the first
-//! connection, turns packets sent and received into [`SessionRecord`]s and appends them
-//! before each flush, and clears the store when a CONNACK finds no session. What happens
+//! connection, appends the [`SessionRecord`]s the state emits before each flush, and
+//! clears the store when a CONNACK finds no session. What happens
 //! to queued work at a CONNACK is the state's decision ([`MqttState::handle_connack`]).
 
 use std::sync::Arc;
 
 use super::ConnectionError;
-use crate::mqttbytes::{ConnAck, Packet, Publish, QoS};
+use crate::mqttbytes::ConnAck;
 use crate::state::{ConnectionKind, MqttState, Resumption, SessionConnAck, SessionMismatch};
 use crate::store::{SessionRecord, SessionStore, SessionStoreKey};
 use crate::{MqttOptions, NoticeFailureReason, SessionStoreError};
@@ -58,6 +58,7 @@ impl SessionShell {
             None => None,
         };
         self.loaded = true;
+        state.set_recording(self.store.is_some());
         if let Some(snapshot) = snapshot {
             state.restore_session(&snapshot);
         }
@@ -95,40 +96,6 @@ impl SessionShell {
         Ok(resumption)
     }
 
-    /// A packet was written: a QoS 1/2 PUBLISH, PUBREL, PUBREC or PUBCOMP is a record.
-    pub(super) fn record_sent(&mut self, packet: &Packet) {
-        if self.store.is_none() {
-            return;
-        }
-        let record = match packet {
-            Packet::Publish(publish) => return self.record_sent_publish(publish),
-            Packet::PubRel(rel) => SessionRecord::PubRel(rel.pkid),
-            Packet::PubRec(rec) => SessionRecord::IncomingReceived(rec.pkid),
-            Packet::PubComp(comp) => SessionRecord::IncomingReleased(comp.pkid),
-            _ => return,
-        };
-        self.records.push(record);
-    }
-
-    /// A publish was written; QoS 1/2 ones are kept until completed.
-    pub(super) fn record_sent_publish(&mut self, publish: &Publish) {
-        if self.store.is_some() && publish.qos != QoS::AtMostOnce {
-            self.records.push(SessionRecord::Publish(publish.clone()));
-        }
-    }
-
-    /// A packet arrived: PUBACK and PUBCOMP complete their outgoing exchange.
-    pub(super) fn record_received(&mut self, packet: &Packet) {
-        if self.store.is_none() {
-            return;
-        }
-        match packet {
-            Packet::PubAck(ack) => self.records.push(SessionRecord::Completed(ack.pkid)),
-            Packet::PubComp(comp) => self.records.push(SessionRecord::Completed(comp.pkid)),
-            _ => {}
-        }
-    }
-
     /// Appends the records gathered since the last call. Called before every flush, so
     /// nothing leaves that the store does not hold.
     ///
@@ -138,7 +105,7 @@ impl SessionShell {
     /// connection before anything is flushed. The other records are kept for the next
     /// attempt (their packets are re-sent or redelivered after the reconnect).
     pub(super) fn persist(&mut self, state: &mut MqttState) -> Result<(), ConnectionError> {
-        let Err(error) = self.append() else {
+        let Err(error) = self.append(state) else {
             return Ok(());
         };
         let unstored: Vec<u16> = self
@@ -152,8 +119,7 @@ impl SessionShell {
         self.records
             .retain(|record| !matches!(record, SessionRecord::Publish(_)));
         let failed = state.abandon_publishes(unstored, NoticeFailureReason::SessionStoreFailed);
-        // A replayed publish may be stored from an earlier append: it has ended now.
-        (self.records).extend(failed.iter().map(|pkid| SessionRecord::Completed(*pkid)));
+        self.records.extend(state.take_records());
         log::error!(
             "session store append failed ({error}): {} qos 1/2 publish(es) not sent, \
              tracked ones fail with SessionStoreFailed; the connection is dropped",
@@ -162,12 +128,13 @@ impl SessionShell {
         Err(error.into())
     }
 
-    /// Appends the records gathered since the last call (and a pending clear first); on
-    /// error they are kept.
-    fn append(&mut self) -> Result<(), SessionStoreError> {
+    /// Appends the records the state emitted since the last call (and a pending clear
+    /// first); on error they are kept.
+    fn append(&mut self, state: &mut MqttState) -> Result<(), SessionStoreError> {
         let Some((store, key)) = &self.store else {
             return Ok(());
         };
+        self.records.extend(state.take_records());
         if self.clear_pending {
             store.clear(key)?;
             self.clear_pending = false;
@@ -182,8 +149,8 @@ impl SessionShell {
 
     /// The connection failed: appends what was gathered so events still queued are on
     /// record. A failure is retried by the next flush, which reports it.
-    pub(super) fn persist_before_error(&mut self) {
-        if let Err(error) = self.append() {
+    pub(super) fn persist_before_error(&mut self, state: &mut MqttState) {
+        if let Err(error) = self.append(state) {
             log::debug!("session store append failed, retried before the next flush: {error}");
         }
     }

@@ -46,6 +46,7 @@ impl EventLoop {
             .drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset);
         let mut fresh = MqttState::new(self.mqtt_options.inflight(), self.mqtt_options.ack_mode());
         fresh.events = std::mem::take(&mut self.state.events);
+        fresh.set_recording(self.state.is_recording());
         self.state = fresh;
         self.session.reset();
     }

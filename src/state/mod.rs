@@ -5,6 +5,7 @@
 mod census;
 mod incoming;
 mod inflight;
+mod journal;
 mod pkid;
 mod session;
 mod subscriptions;
@@ -15,6 +16,7 @@ use std::collections::VecDeque;
 
 use incoming::{Delivery, IncomingState};
 use inflight::{FlushState, InflightTable, Slot, StoredPublish};
+use journal::Journal;
 use pkid::PkidAllocator;
 pub use subscriptions::{ConnectionKind, Resubscribe, Subscriptions};
 
@@ -137,6 +139,8 @@ pub struct MqttState {
     /// Requests waiting to be written: work of earlier connections, then requests taken
     /// from the client but not yet sent (see `session.rs`).
     pub(crate) pending: VecDeque<Pending>,
+    /// Session records for a store, when one is in use.
+    journal: Journal,
 }
 
 /// Builds an [`MqttState`].
@@ -185,6 +189,7 @@ impl MqttStateBuilder {
             pkids: PkidAllocator::default(),
             subscriptions: Subscriptions::default(),
             pending: VecDeque::new(),
+            journal: Journal::default(),
         }
     }
 }
@@ -281,14 +286,16 @@ impl MqttState {
                 Some(self.outgoing_unsubscribe(unsubscribe, Some(tx))?)
             }
             (Request::Unsubscribe(unsub), _) => Some(self.outgoing_unsubscribe(unsub, None)?),
-            (Request::PubRel(rel), Some(NoticeTx::Publish(tx))) => {
-                Some(Packet::PubRel(self.outgoing.resume_pubrel(rel, Some(tx))?))
-            }
-            (Request::PubRel(rel), _) => {
-                Some(Packet::PubRel(self.outgoing.resume_pubrel(rel, None)?))
-            }
+            (Request::PubRel(rel), Some(NoticeTx::Publish(tx))) => self
+                .journal
+                .written(Packet::PubRel(self.outgoing.resume_pubrel(rel, Some(tx))?)),
+            (Request::PubRel(rel), _) => self
+                .journal
+                .written(Packet::PubRel(self.outgoing.resume_pubrel(rel, None)?)),
             (Request::PubAck(ack), _) => Some(Packet::PubAck(self.incoming.manual_puback(ack)?)),
-            (Request::PubRec(ack), _) => Some(Packet::PubRec(self.incoming.manual_pubrec(ack)?)),
+            (Request::PubRec(ack), _) => self
+                .journal
+                .written(Packet::PubRec(self.incoming.manual_pubrec(ack)?)),
             (Request::PingReq, _) => Some(Packet::PingReq),
             (
                 Request::Disconnect(_)
@@ -324,8 +331,13 @@ impl MqttState {
         packet: Incoming,
     ) -> Result<Option<Packet>, StateError> {
         let deliver = Delivery::Deliver;
+        self.journal.record_received(&packet);
         if let Some(pkid) = stray_ack_pkid(&packet, &self.outgoing) {
-            return Ok(self.handle_stray_ack(&packet, pkid));
+            let reply = self.handle_stray_ack(&packet, pkid);
+            reply
+                .iter()
+                .for_each(|reply| self.journal.record_sent(reply));
+            return Ok(reply);
         }
         let (delivery, reply) = match &packet {
             Packet::Publish(publish) => self.incoming.handle_publish(publish, self.ack_mode),
@@ -355,6 +367,10 @@ impl MqttState {
             self.events.push_back(Event::Incoming(packet));
         }
         self.events.extend(reply_event.map(Event::Outgoing));
+        // A publish released from a collision was recorded when it was stored.
+        reply
+            .iter()
+            .for_each(|reply| self.journal.record_sent(reply));
         Ok(reply)
     }
 
@@ -429,6 +445,7 @@ impl MqttState {
     ) -> Option<&Publish> {
         let pkid = publish.pkid;
         let qos = publish.qos;
+        self.journal.record_publish(&publish);
         let stored = StoredPublish {
             publish,
             notice,

@@ -7,7 +7,7 @@ use super::{ConnectionKind, MqttState, Resubscribe};
 use crate::mqttbytes::{PubRel, Publish, Subscribe};
 use crate::notice::{NoticeFailureReason, NoticeTx, PublishNoticeTx};
 use crate::request::{Envelope, Request};
-use crate::store::{OutgoingEntry, SessionSnapshot};
+use crate::store::{OutgoingEntry, SessionRecord, SessionSnapshot};
 
 /// A request waiting in the session's queue to be written on the current connection.
 #[derive(Debug)]
@@ -152,6 +152,24 @@ impl MqttState {
         self.outgoing.drain_failed(reason)
     }
 
+    /// Starts (or stops) emitting [`SessionRecord`]s as exchanges move: on while a
+    /// session store is in use.
+    pub(crate) const fn set_recording(&mut self, enabled: bool) {
+        self.journal.set_enabled(enabled);
+    }
+
+    /// Whether [`SessionRecord`]s are emitted.
+    pub(crate) const fn is_recording(&self) -> bool {
+        self.journal.is_enabled()
+    }
+
+    /// The [`SessionRecord`]s emitted since the last call, in order: a QoS 1/2 publish when
+    /// it is stored to be written, PUBREL/PUBREC/PUBCOMP when they are to be written, and
+    /// `Completed` when PUBACK/PUBCOMP arrive or a publish is abandoned.
+    pub(crate) fn take_records(&mut self) -> Vec<SessionRecord> {
+        self.journal.take()
+    }
+
     /// Requests waiting in the session's queue.
     pub(crate) fn pending_len(&self) -> usize {
         self.pending.len()
@@ -224,6 +242,8 @@ impl MqttState {
     /// `session_present = false`: applies the lost-session rule to every queued replay.
     fn forget_session(&mut self) -> Resumption {
         self.incoming.clear();
+        // The stored session is cleared with it: records not yet appended are void.
+        self.journal.clear();
         let mut resumption = Resumption {
             failed: self.drain_tracked_requests_as_failed(NoticeFailureReason::SessionReset),
             ..Resumption::default()
@@ -305,6 +325,8 @@ impl MqttState {
         for pkid in pkids {
             if let Some(notice) = self.outgoing.remove_publish(pkid) {
                 notice.into_iter().for_each(|tx| tx.fail(reason));
+                // A replayed publish may be stored from an earlier append: it has ended.
+                self.journal.record_completed(pkid);
                 abandoned.push(pkid);
             } else if let Some(stashed) = self.collision.take_if(|stashed| stashed.pkid == pkid) {
                 drop::<Publish>(stashed);

@@ -26,6 +26,7 @@ mod connack;
 mod flows;
 mod harness;
 mod properties;
+mod records;
 mod rules;
 mod session;
 mod subscriptions;
