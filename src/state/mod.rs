@@ -1,6 +1,7 @@
-//! The sans-IO MQTT 3.1.1 client protocol state: QoS 0/1/2 flows, packet ids, the in-flight
-//! window, incoming QoS 2 dedupe, manual acks, the replay list and notice completion. It
-//! takes packets and requests and returns packets to write; it never does IO or reads a clock.
+//! The sans-IO MQTT 3.1.1 client protocol state and the one owner of the session: QoS 0/1/2
+//! flows, packet ids, the in-flight window, incoming QoS 2 dedupe, manual acks, the queue of
+//! requests to send with the CONNACK decision over it, session records and notice completion.
+//! It takes packets and requests and returns packets to write; it never does IO or reads a clock.
 
 mod census;
 mod incoming;
