@@ -4,8 +4,8 @@
 //! loop sends what is queued here and applies nothing of its own.
 
 use super::{ConnectionKind, MqttState, Resubscribe};
-use crate::mqttbytes::{PubRel, Publish, Subscribe};
-use crate::notice::{NoticeFailureReason, NoticeTx, PublishNoticeTx};
+use crate::mqttbytes::{PubRel, Subscribe};
+use crate::notice::{NoticeFailureReason, NoticeTx};
 use crate::request::{Envelope, Request};
 use crate::store::{OutgoingEntry, SessionRecord, SessionSnapshot};
 
@@ -315,7 +315,8 @@ impl MqttState {
 
     /// Ends the exchanges of these QoS 1/2 publishes without sending them again: each
     /// leaves the in-flight table, and its notice, if tracked, fails with `reason`.
-    /// Returns the ids that were in flight (the others had ended already).
+    /// Returns the ids that were in flight (the others had ended already). A publish
+    /// stashed behind a collision is not in flight and is not touched.
     pub(crate) fn abandon_publishes(
         &mut self,
         pkids: impl IntoIterator<Item = u16>,
@@ -327,11 +328,6 @@ impl MqttState {
                 notice.into_iter().for_each(|tx| tx.fail(reason));
                 // A replayed publish may be stored from an earlier append: it has ended.
                 self.journal.record_completed(pkid);
-                abandoned.push(pkid);
-            } else if let Some(stashed) = self.collision.take_if(|stashed| stashed.pkid == pkid) {
-                drop::<Publish>(stashed);
-                let notice: Option<PublishNoticeTx> = self.outgoing.collision_notice.take();
-                notice.into_iter().for_each(|tx| tx.fail(reason));
                 abandoned.push(pkid);
             }
         }

@@ -77,3 +77,31 @@ fn state_without_recording_emits_nothing() {
     recv(&mut state, pubrec(1));
     assert_eq!(state.take_records(), []);
 }
+
+/// What the event loop does when a store refused the records: the publishes leave the
+/// state, tracked notices fail, and their ends are recorded for the next append.
+#[test]
+fn abandoned_publishes_fail_their_notices_and_are_recorded_completed() {
+    let mut state = auto(10);
+    state.set_recording(true);
+    let (_, mut qos2) = send_tracked(&mut state, publish(QoS::ExactlyOnce, 0)); // 1
+    send(&mut state, publish(QoS::AtLeastOnce, 0)); // 2, untracked
+    send(&mut state, publish(QoS::AtLeastOnce, 0)); // 3, kept
+    state.take_records();
+    let reason = NoticeFailureReason::SessionStoreFailed;
+    assert_eq!(state.abandon_publishes([1, 2, 9], reason), [1, 2]);
+    assert_eq!(
+        qos2.try_wait(),
+        Some(Err(PublishNoticeError::SessionStoreFailed))
+    );
+    assert_eq!(state.inflight(), 1);
+    assert_eq!(
+        state.take_records(),
+        [SessionRecord::Completed(1), SessionRecord::Completed(2)]
+    );
+    state.handle_connection_lost();
+    assert_eq!(
+        requests(&state.take_pending()),
+        [publish(QoS::AtLeastOnce, 3).into()]
+    );
+}
