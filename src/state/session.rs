@@ -4,7 +4,7 @@
 //! loop sends what is queued here and applies nothing of its own.
 
 use super::{ConnectionKind, MqttState, Resubscribe};
-use crate::mqttbytes::{PubRel, Subscribe};
+use crate::mqttbytes::{PubRel, Subscribe, SubscribeFilter};
 use crate::notice::{NoticeFailureReason, NoticeTx};
 use crate::request::{Envelope, Request};
 use crate::store::{OutgoingEntry, SessionRecord, SessionSnapshot};
@@ -60,6 +60,9 @@ pub(crate) struct Resumption {
     pub(crate) dropped: usize,
     /// SUBSCRIBEs queued first to restore the granted subscriptions.
     pub(crate) resubscribed: usize,
+    /// Untracked SUBSCRIBEs dropped because the resubscription asks for each of their
+    /// filters again (one an earlier CONNACK queued and no SUBACK answered, say).
+    pub(crate) superseded: usize,
 }
 
 /// The broker reported a present session although a clean one was asked for.
@@ -226,6 +229,7 @@ impl MqttState {
             connack.max_packet_size,
         );
         resumption.resubscribed = subscribes.len();
+        resumption.superseded = self.drop_superseded_subscribes(&subscribes);
         for subscribe in subscribes.into_iter().rev() {
             let envelope = Envelope {
                 request: Request::Subscribe(subscribe),
@@ -237,6 +241,29 @@ impl MqttState {
             });
         }
         Ok(resumption)
+    }
+
+    /// Drops every queued untracked SUBSCRIBE whose filters `resubscribe` all asks for again,
+    /// with the same QoS: sent twice, each would make the broker send its retained messages
+    /// again ([MQTT-3.8.4-3]). Returns how many were dropped.
+    fn drop_superseded_subscribes(&mut self, resubscribe: &[Subscribe]) -> usize {
+        if resubscribe.is_empty() {
+            return 0;
+        }
+        let asked = |filter: &SubscribeFilter| {
+            resubscribe
+                .iter()
+                .flat_map(|subscribe| &subscribe.filters)
+                .any(|again| again.path == filter.path && again.qos == filter.qos)
+        };
+        let before = self.pending.len();
+        self.pending.retain(|item| {
+            let Request::Subscribe(subscribe) = &item.envelope.request else {
+                return true;
+            };
+            item.envelope.notice.is_some() || !subscribe.filters.iter().all(asked)
+        });
+        before - self.pending.len()
     }
 
     /// `session_present = false`: applies the lost-session rule to every queued replay.

@@ -266,6 +266,60 @@ fn connack_without_session_queues_resubscriptions_then_restarted_then_new_work()
     );
 }
 
+/// Two session losses in a row, the first resubscription not yet answered (never written,
+/// or written and cut before its SUBACK): the broker gets each filter once, not once per
+/// CONNACK, while a SUBSCRIBE of the application's own with another QoS still goes.
+#[test]
+fn a_second_session_loss_sends_the_resubscription_once() {
+    for written in [false, true] {
+        let mut state = auto(10);
+        send(&mut state, Subscribe::new("x/#", QoS::AtLeastOnce)); // 1
+        recv(
+            &mut state,
+            suback(1, vec![SubscribeReasonCode::Success(QoS::AtLeastOnce)]),
+        );
+        state.handle_connection_lost();
+        let lost = SessionConnAck {
+            clean_session: false,
+            session_present: false,
+            connection: ConnectionKind::Reconnect,
+            resubscribe: Resubscribe::OnSessionLoss,
+            max_packet_size: 1024,
+        };
+        assert_eq!(state.handle_connack(lost).map(|r| r.resubscribed), Ok(1));
+        state.pending.push_back(Pending {
+            envelope: Envelope {
+                request: Subscribe::new("x/#", QoS::AtMostOnce).into(),
+                notice: None,
+            },
+            replay: false,
+        });
+        if written {
+            let first = send_queued(&mut state);
+            assert_eq!(first.len(), 2, "written: {written}");
+            state.handle_flushed();
+        }
+        state.handle_connection_lost();
+        let resumption = state.handle_connack(lost).unwrap();
+        assert_eq!(
+            (resumption.resubscribed, resumption.superseded),
+            (1, 1),
+            "written: {written}"
+        );
+        let sent: Vec<_> = send_queued(&mut state).into_iter().flatten().collect();
+        let next = if written { 4 } else { 2 };
+        let mut resubscribe = Subscribe::new("x/#", QoS::AtLeastOnce);
+        resubscribe.pkid = next;
+        let mut own = Subscribe::new("x/#", QoS::AtMostOnce);
+        own.pkid = next + 1;
+        assert_eq!(
+            sent,
+            [Packet::Subscribe(resubscribe), Packet::Subscribe(own)],
+            "written: {written}"
+        );
+    }
+}
+
 /// A stored session (an earlier process) that the broker no longer has: its publishes
 /// go out as new, its PUBRELs are dropped.
 #[test]
