@@ -4,6 +4,7 @@
 //! loop sends what is queued here and applies nothing of its own.
 
 use super::{ConnectionKind, MqttState, Resubscribe};
+use crate::event::{Event, Outgoing};
 use crate::mqttbytes::{PubRel, Subscribe, SubscribeFilter};
 use crate::notice::{NoticeFailureReason, NoticeTx};
 use crate::request::{Envelope, Request};
@@ -341,7 +342,8 @@ impl MqttState {
     }
 
     /// Ends the exchanges of these QoS 1/2 publishes without sending them again: each
-    /// leaves the in-flight table, and its notice, if tracked, fails with `reason`.
+    /// leaves the in-flight table, its notice, if tracked, fails with `reason`, and its
+    /// `Outgoing::Publish` event, if not yet handed out, goes (it never reached the wire).
     /// Returns the ids that were in flight (the others had ended already). A publish
     /// stashed behind a collision is not in flight and is not touched.
     pub(crate) fn abandon_publishes(
@@ -358,6 +360,9 @@ impl MqttState {
                 abandoned.push(pkid);
             }
         }
+        self.events.retain(|event| {
+            !matches!(event, Event::Outgoing(Outgoing::Publish(pkid)) if abandoned.contains(pkid))
+        });
         abandoned
     }
 
