@@ -6,8 +6,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
-#[cfg(any(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"))]
-mod transport_common;
 
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
@@ -195,11 +193,11 @@ mod over_tls {
     use support::mosquitto::{Mosquitto, MosquittoConfig};
 
     use super::*;
-    use crate::transport_common;
+    use crate::support::transport;
 
     #[tokio::test]
     async fn tls_runs_over_the_connector_stream() {
-        let certs = transport_common::Certs::new();
+        let certs = transport::Certs::new();
         let broker = Mosquitto::start(certs.tls_listener(MosquittoConfig::default(), false));
         let calls = Arc::new(AtomicUsize::new(0));
         let options = |client_id: &str| {
@@ -214,7 +212,7 @@ mod over_tls {
             options
         };
 
-        transport_common::assert_roundtrip(
+        transport::assert_roundtrip(
             options("connector-tls-sub"),
             options("connector-tls-pub"),
             "connector/tls",

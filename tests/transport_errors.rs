@@ -5,11 +5,6 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod support;
-#[cfg(all(
-    any(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"),
-    feature = "use-native-tls"
-))]
-mod transport_common;
 
 use std::error::Error as _;
 use std::io;
@@ -125,7 +120,7 @@ mod tls_refusal {
 
     use super::*;
 
-    use crate::transport_common::Certs;
+    use crate::support::transport::Certs;
 
     /// Accepts one connection, refuses its TLS session for lack of a client certificate and
     /// reads until the client closes. Returns the port.

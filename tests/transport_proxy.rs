@@ -5,7 +5,6 @@
 #![cfg(feature = "proxy")]
 
 mod support;
-mod transport_common;
 
 use std::sync::{Arc, Mutex};
 
@@ -14,10 +13,10 @@ use rumqttc::{
     ProxyType, default_socket_connect,
 };
 use support::mosquitto::{Mosquitto, MosquittoConfig, connected, free_port, within};
+use support::transport::assert_roundtrip;
 use tokio::io::{AsyncReadExt, AsyncWriteExt, copy_bidirectional};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
-use transport_common::assert_roundtrip;
 
 /// A CONNECT proxy answering every request with `status`; on `200` it tunnels to the
 /// requested target. Each request head is sent to `heads`.
@@ -226,7 +225,7 @@ async fn unreachable_proxy_fails_with_a_proxy_io_error() {
 #[cfg(any(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"))]
 #[tokio::test]
 async fn tls_through_proxy_verifies_the_broker_and_delivers_exact_payloads() {
-    let certs = transport_common::Certs::new();
+    let certs = support::transport::Certs::new();
     let broker = Mosquitto::start(certs.tls_listener(MosquittoConfig::default(), false));
     let mut proxy = TestProxy::start(ESTABLISHED).await;
     let options = |id: &str| {
@@ -252,7 +251,7 @@ async fn tls_through_proxy_verifies_the_broker_and_delivers_exact_payloads() {
 #[cfg(feature = "websocket")]
 #[tokio::test]
 async fn websocket_through_proxy_delivers_exact_payloads() {
-    use transport_common::{WSS_LISTENER, ws_listener};
+    use support::transport::{WSS_LISTENER, ws_listener};
 
     let broker = Mosquitto::start(ws_listener(MosquittoConfig::default()));
     let port = broker.port_of(WSS_LISTENER);

@@ -5,11 +5,10 @@
 #![cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 
 mod support;
-mod transport_common;
 
 use rumqttc::{ConnectionError, EventLoop, MqttOptions, Transport};
 use support::mosquitto::{Mosquitto, MosquittoConfig, within};
-use transport_common::{Certs, assert_roundtrip};
+use support::transport::{Certs, assert_roundtrip};
 
 /// Options for `client_id` to the broker's TLS listener at 127.0.0.1 over `transport`.
 fn tls_options(broker: &Mosquitto, client_id: &str, transport: Transport) -> MqttOptions {

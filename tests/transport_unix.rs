@@ -4,14 +4,13 @@
 #![cfg(unix)]
 
 mod support;
-mod transport_common;
 
 use std::io;
 use std::path::PathBuf;
 
 use rumqttc::{Broker, ConnectionError, EventLoop, MqttOptions, Transport};
 use support::mosquitto::{Mosquitto, MosquittoConfig, TempDir, within};
-use transport_common::assert_roundtrip;
+use support::transport::assert_roundtrip;
 
 /// A broker with a Unix socket listener at `{dir}/mqtt.sock`, and that path.
 fn unix_broker() -> (Mosquitto, PathBuf) {

@@ -6,7 +6,6 @@
 #![cfg(feature = "websocket")]
 
 mod support;
-mod transport_common;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -19,10 +18,10 @@ use rumqttc::{
     Transport, WebsocketError,
 };
 use support::mosquitto::{Mosquitto, MosquittoConfig, within};
+use support::transport::{WSS_LISTENER, assert_roundtrip, ws_listener};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
-use transport_common::{WSS_LISTENER, assert_roundtrip, ws_listener};
 
 /// Options for `client_id` to `ws://127.0.0.1:port/mqtt` over `transport`.
 fn ws_options(port: u16, client_id: &str, transport: Transport) -> MqttOptions {
@@ -43,7 +42,7 @@ async fn websocket_pubsub_through_mosquitto_delivers_exact_payloads() {
 #[cfg(any(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"))]
 #[tokio::test]
 async fn wss_with_rustls_through_mosquitto_delivers_exact_payloads() {
-    let certs = transport_common::Certs::new();
+    let certs = support::transport::Certs::new();
     let broker = Mosquitto::start(certs.wss_listener(MosquittoConfig::default()));
     let wss = || Transport::wss(certs.ca.clone().into_bytes(), None, None);
     let sub = ws_options(broker.port_of(WSS_LISTENER), "wss-rustls-sub", wss());
@@ -54,7 +53,7 @@ async fn wss_with_rustls_through_mosquitto_delivers_exact_payloads() {
 #[cfg(feature = "use-native-tls")]
 #[tokio::test]
 async fn wss_with_native_tls_through_mosquitto_delivers_exact_payloads() {
-    let certs = transport_common::Certs::new();
+    let certs = support::transport::Certs::new();
     let broker = Mosquitto::start(certs.wss_listener(MosquittoConfig::default()));
     let wss = || {
         let config = rumqttc::TlsConfiguration::simple_native(certs.ca.clone().into_bytes(), None);
@@ -70,7 +69,7 @@ async fn wss_with_native_tls_through_mosquitto_delivers_exact_payloads() {
 #[cfg(any(feature = "use-rustls-aws-lc", feature = "use-rustls-ring"))]
 #[tokio::test]
 async fn wss_with_tls_server_name_override_verifies_the_certificate_name() {
-    let certs = transport_common::Certs::for_names(&["broker.test"]);
+    let certs = support::transport::Certs::for_names(&["broker.test"]);
     let broker = Mosquitto::start(certs.wss_listener(MosquittoConfig::default()));
     let wss = |client_id: &str| {
         let transport = Transport::wss(certs.ca.clone().into_bytes(), None, None);

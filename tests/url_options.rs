@@ -5,7 +5,6 @@
 #![cfg(feature = "url")]
 
 mod support;
-mod transport_common;
 
 use std::time::Duration;
 
@@ -13,7 +12,7 @@ use bytes::Bytes;
 use proptest::prelude::*;
 use rumqttc::{ConfigError, ConnectAuth, MqttOptions, OptionError, Transport};
 use support::mosquitto::{Mosquitto, MosquittoConfig};
-use transport_common::assert_roundtrip;
+use support::transport::assert_roundtrip;
 use url::ParseError;
 
 fn parse(url: &str) -> MqttOptions {

@@ -1,7 +1,7 @@
 //! Shared test support: private mosquitto, nats-server and aedes launchers, an interop
-//! round trip, an in-process scripted broker, short packet constructors, and a
-//! fault-injecting proxy with its scenario runner. Each test binary uses a subset, hence
-//! `dead_code` allowed.
+//! round trip, rcgen certificates for the transport tests, in-process scripted brokers and
+//! their loop driver, short packet constructors, and a fault-injecting proxy with its
+//! scenario runner. Each test binary uses a subset, hence `dead_code` allowed.
 //! Support code fails the test it serves by panicking with a clear message, which is why
 //! the panic lints are allowed here (the crate's own code never panics).
 
@@ -24,4 +24,5 @@ pub(crate) mod packets;
 pub(crate) mod process;
 pub(crate) mod scripted_broker;
 pub(crate) mod seed;
+pub(crate) mod transport;
 pub(crate) mod wire_trace;

@@ -2,8 +2,6 @@
 //! 127.0.0.1 and localhost, a client certificate, and an unrelated CA), mosquitto TLS
 //! listener options, and the publish/subscribe round trip every transport test asserts.
 
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used, clippy::panic)]
-
 use bytes::Bytes;
 use rcgen::{
     BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose, IsCa,
