@@ -191,7 +191,7 @@ async fn half_open_link_is_reported_within_one_and_a_half_keep_alives(name: &str
 async fn delivered_after_heal(
     client: &AsyncClient,
     mut eventloop: EventLoop,
-    inbox: &mut support::mosquitto::DrivenLoop,
+    inbox: &mut support::loop_driver::LoopDriver,
     topic: &str,
 ) -> HashSet<u32> {
     let driving = tokio::spawn(async move {

@@ -11,9 +11,8 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use rumqttc::{AsyncClient, Client, Event, MqttOptions, Packet, QoS};
-use support::mosquitto::{
-    DrivenLoop, Mosquitto, MosquittoConfig, connected, subscribe_granted, within,
-};
+use support::loop_driver::LoopDriver;
+use support::mosquitto::{Mosquitto, MosquittoConfig, connected, subscribe_granted, within};
 use tokio::sync::oneshot;
 
 /// Runs of the subscribe-then-publish program.
@@ -39,7 +38,7 @@ async fn subscribe_then_publish_at_once_receives_the_first_message_100_times_of_
         let topic = format!("order/{run}");
         let options = broker.options(&format!("order-{run}"));
         let (client, eventloop) = AsyncClient::builder(options).capacity(CAPACITY).build();
-        let mut driven = DrivenLoop::spawn(eventloop);
+        let mut driven = LoopDriver::spawn_real_clock(eventloop);
         client.subscribe(&topic, QoS::AtLeastOnce).await.unwrap();
         client
             .publish(&topic, QoS::AtLeastOnce, false, "first")

@@ -8,9 +8,8 @@ use bytes::Bytes;
 use rumqttc::{
     AsyncClient, Event, LastWill, MqttOptions, Outgoing, Packet, Publish, PublishResult, QoS,
 };
-use support::mosquitto::{
-    DrivenLoop, Mosquitto, MosquittoConfig, connected, count, subscribe_granted, within,
-};
+use support::loop_driver::LoopDriver;
+use support::mosquitto::{Mosquitto, MosquittoConfig, connected, count, subscribe_granted, within};
 
 /// Messages per QoS level in the bulk tests.
 const MESSAGE_COUNT: usize = 1_000;
@@ -113,7 +112,7 @@ async fn retained_message_reaches_later_subscriber_with_retain_flag() {
 async fn will_scenario(
     broker: &Mosquitto,
     id: &str,
-) -> (AsyncClient, DrivenLoop, AsyncClient, DrivenLoop) {
+) -> (AsyncClient, LoopDriver, AsyncClient, LoopDriver) {
     let (observer, inbox) = connected(broker.options(&format!("{id}-observer"))).await;
     subscribe_granted(&observer, &[("will/+", QoS::AtLeastOnce)]).await;
     let mut options = broker.options(id);

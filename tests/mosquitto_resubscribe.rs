@@ -10,14 +10,15 @@ use rumqttc::{
     AsyncClient, ConnAck, ConnectionError, Event, MqttOptions, Outgoing, Packet, QoS, Resubscribe,
     SubAck, SubscribeReasonCode,
 };
-use support::mosquitto::{DrivenLoop, Mosquitto, MosquittoConfig, connected, subscribe_granted};
+use support::loop_driver::LoopDriver;
+use support::mosquitto::{Mosquitto, MosquittoConfig, connected, subscribe_granted};
 
 /// How long the default subscriber is watched for a re-sent SUBSCRIBE or a message.
 const QUIET: Duration = Duration::from_secs(1);
 
 /// Restarts `broker` (no persistence: it forgets every session) and waits for the
 /// subscriber's next CONNACK after the connection errors.
-async fn restart_and_reconnect(broker: &mut Mosquitto, driven: &mut DrivenLoop) -> ConnAck {
+async fn restart_and_reconnect(broker: &mut Mosquitto, driven: &mut LoopDriver) -> ConnAck {
     broker.restart();
     let mut errors = 0;
     loop {
@@ -37,7 +38,7 @@ async fn restart_and_reconnect(broker: &mut Mosquitto, driven: &mut DrivenLoop) 
 async fn subscribed_across_a_restart(
     broker: &mut Mosquitto,
     options: MqttOptions,
-) -> (AsyncClient, DrivenLoop) {
+) -> (AsyncClient, LoopDriver) {
     let (subscriber, mut driven) = connected(options).await;
     subscribe_granted(&subscriber, &[("resub/t", QoS::AtLeastOnce)]).await;
     let connack = restart_and_reconnect(broker, &mut driven).await;

@@ -6,8 +6,9 @@ mod support;
 
 use bytes::Bytes;
 use rumqttc::{ConnAck, ConnectReturnCode, ConnectionError, Event, MqttOptions, Packet, QoS};
+use support::loop_driver::LoopDriver;
 use support::mosquitto::{
-    DrivenLoop, Mosquitto, MosquittoConfig, connected, start_client, subscribe_granted, within,
+    Mosquitto, MosquittoConfig, connected, start_client, subscribe_granted, within,
 };
 
 /// Messages published while the persistent subscriber is away.
@@ -28,7 +29,7 @@ fn numbered(count: usize) -> Vec<Bytes> {
 /// Skips events up to the connection loss, then returns how many connection errors came
 /// before the next CONNACK, and that CONNACK. Every error must be a lost or refused
 /// connection.
-async fn reconnection(driven: &mut DrivenLoop) -> (usize, ConnAck) {
+async fn reconnection(driven: &mut LoopDriver) -> (usize, ConnAck) {
     let mut errors = 0;
     loop {
         match driven.next().await {

@@ -10,14 +10,15 @@ use rumqttc::{
     SubscribeFilter, SubscribeReasonCode,
 };
 use support::interop::round_trip_in_order;
-use support::mosquitto::{DrivenLoop, connected, subscribe_granted, within};
+use support::loop_driver::LoopDriver;
+use support::mosquitto::{connected, subscribe_granted, within};
 use support::nats::NatsServer;
 
 /// Messages per QoS level in the round trip.
 const MESSAGE_COUNT: usize = 100;
 
 /// The next connection error of `driven`, skipping events; panics when the loop ends.
-async fn next_error(driven: &mut DrivenLoop) -> ConnectionError {
+async fn next_error(driven: &mut LoopDriver) -> ConnectionError {
     loop {
         match driven.next().await {
             Some(Ok(_)) => {}

@@ -12,13 +12,13 @@ use rumqttc::{
     SubscribeFilter, SubscribeNotice, SubscribeNoticeError, SubscribeReasonCode, UnsubAck,
     UnsubscribeNotice, UnsubscribeNoticeError,
 };
+use support::loop_driver::LoopDriver;
 use support::packets::{
     connack, connack_ok, connect_with, granted, puback, pubcomp, publish, publish_flags, pubrec,
     pubrel, suback, subscribe, subscribe_many, unsuback, unsubscribe,
 };
 use support::scripted_broker::{
-    DEFAULT_READ_TIMEOUT, LoopDriver, ScriptedBroker, Step, TestBroker, client_options, poll_error,
-    poll_event,
+    DEFAULT_READ_TIMEOUT, ScriptedBroker, Step, TestBroker, client_options, poll_error, poll_event,
 };
 use tokio::time::timeout;
 

@@ -10,11 +10,12 @@ use rumqttc::{
     AsyncClient, ConnectReturnCode, ConnectionError, Event, Outgoing, Packet, PubAck, PubComp,
     PublishResult, QoS,
 };
+use support::loop_driver::LoopDriver;
 use support::packets::{
     connack, connack_ok, puback, pubcomp, publish, publish_flags, pubrec, pubrel,
 };
 use support::scripted_broker::{
-    LoopDriver, ScriptedBroker, Step, TestBroker, client_options, poll_error, poll_event,
+    ScriptedBroker, Step, TestBroker, client_options, poll_error, poll_event,
 };
 
 /// Log records of the crate's state (`rumqttc::state`) at warning level or above.

@@ -7,8 +7,9 @@ mod support;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, MqttOptions, Packet, QoS};
+use support::loop_driver::LoopDriver;
 use support::packets::{granted, puback, publish, suback, subscribe, unsuback, unsubscribe};
-use support::scripted_broker::{BrokerConn, LoopDriver, TestBroker, client_options};
+use support::scripted_broker::{BrokerConn, TestBroker, client_options};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 

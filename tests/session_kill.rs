@@ -14,7 +14,8 @@ use bytes::BytesMut;
 use rumqttc::{
     AsyncClient, ConnectionError, FileSessionStore, MqttOptions, Packet, QoS, SessionMode,
 };
-use support::mosquitto::{DrivenLoop, Mosquitto, MosquittoConfig, TempDir, within};
+use support::loop_driver::LoopDriver;
+use support::mosquitto::{Mosquitto, MosquittoConfig, TempDir, within};
 use tokio::process::Command;
 
 /// Messages per QoS.
@@ -151,7 +152,7 @@ fn spawn_child(port: u16, dir: &TempDir) -> tokio::process::Child {
 }
 
 /// Collects every incoming publish until each message arrived: (qos, seq) -> times.
-async fn collect(mut subscriber: DrivenLoop) -> (DrivenLoop, HashMap<(u8, u32), u32>) {
+async fn collect(mut subscriber: LoopDriver) -> (LoopDriver, HashMap<(u8, u32), u32>) {
     let mut received = HashMap::new();
     while received.len() < 2 * MESSAGES as usize {
         // A lost message would stall this forever; stop at a long silence instead.
@@ -188,7 +189,7 @@ async fn publisher_killed_three_times_loses_nothing_and_duplicates_no_qos2() {
     let mut options = broker.options("kill-subscriber");
     options.set_session_mode(SessionMode::Persistent);
     let (subscriber, eventloop) = AsyncClient::builder(options).build();
-    let mut subscriber_loop = DrivenLoop::spawn(eventloop);
+    let mut subscriber_loop = LoopDriver::spawn_real_clock(eventloop);
     subscriber_loop.connack().await;
     let collector = tokio::spawn(collect(subscriber_loop));
     let suback = subscriber

@@ -17,12 +17,11 @@ use rumqttc::{
     PublishNoticeError, PublishResult, QoS, Resubscribe, SessionMode, SessionRecord,
     SessionSnapshot, SessionStore, SessionStoreError, SessionStoreKey, SubscribeReasonCode,
 };
+use support::loop_driver::LoopDriver;
 use support::packets::{
     connack, puback, pubcomp, publish, publish_flags, pubrec, pubrel, suback, subscribe,
 };
-use support::scripted_broker::{
-    BrokerConn, LoopDriver, TestBroker, client_options, poll_error, poll_event,
-};
+use support::scripted_broker::{BrokerConn, TestBroker, client_options, poll_error, poll_event};
 
 fn persistent(port: u16, store: Arc<dyn SessionStore>) -> MqttOptions {
     let mut options = client_options("stored", port);

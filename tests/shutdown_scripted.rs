@@ -11,13 +11,14 @@ use rumqttc::{
     Outgoing, Packet, Publish, PublishNoticeError, QoS, Request, SubscribeNoticeError,
     UnsubscribeNoticeError,
 };
+use support::loop_driver::LoopDriver;
 use support::packets::{
     connack, connack_ok, connect_with, disconnect, granted, pingreq, pingresp, puback, pubcomp,
     publish, publish_flags, pubrec, pubrel, suback, subscribe,
 };
 use support::scripted_broker::{
-    DEFAULT_READ_TIMEOUT, FailureKind, LoopDriver, ScriptedBroker, Step, TestBroker,
-    client_options, poll_error, poll_event,
+    DEFAULT_READ_TIMEOUT, FailureKind, ScriptedBroker, Step, TestBroker, client_options,
+    poll_error, poll_event,
 };
 use tokio::time::{Instant, timeout};
 
@@ -46,9 +47,9 @@ async fn events_until_done(driver: &mut LoopDriver) -> Vec<Event> {
     let mut events = Vec::new();
     loop {
         match driver.next().await {
-            Ok(event) => events.push(event),
-            Err(ConnectionError::RequestsDone) => return events,
-            Err(error) => panic!("expected events then RequestsDone, got {error:?}"),
+            Some(Ok(event)) => events.push(event),
+            Some(Err(ConnectionError::RequestsDone)) => return events,
+            other => panic!("expected events then RequestsDone, got {other:?}"),
         }
     }
 }

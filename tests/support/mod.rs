@@ -18,6 +18,7 @@ pub(crate) mod burst_broker;
 pub(crate) mod fault_proxy;
 pub(crate) mod fault_scenario;
 pub(crate) mod interop;
+pub(crate) mod loop_driver;
 pub(crate) mod mosquitto;
 pub(crate) mod nats;
 pub(crate) mod packets;

@@ -1,8 +1,8 @@
 //! Launches a private `mosquitto` process per test on a free 127.0.0.1 port, with a
 //! generated config and log in a temp dir; kills and reaps it on drop. A missing binary
 //! fails the test (never skips). Works on the real clock only (it waits on a process).
-//! Also drives a client's event loop in its own task for the real-broker tests, with every
-//! wait bounded ([`DrivenLoop`]).
+//! Also starts clients whose event loop runs in a real-clock [`LoopDriver`], with every
+//! wait bounded.
 
 use std::fs::{self, File};
 use std::net::{Ipv4Addr, SocketAddr, SocketAddrV4, TcpListener, TcpStream};
@@ -11,12 +11,11 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use super::loop_driver::LoopDriver;
 use rumqttc::{
-    AsyncClient, ConnAck, ConnectReturnCode, ConnectionError, Event, EventLoop, MqttOptions,
-    Outgoing, Packet, Publish, QoS, SubscribeFilter, SubscribeReasonCode,
+    AsyncClient, ConnAck, ConnectReturnCode, Event, MqttOptions, QoS, SubscribeFilter,
+    SubscribeReasonCode,
 };
-use tokio::sync::mpsc;
-use tokio::task::JoinHandle;
 
 /// How long a start or restart may take before the test fails.
 const READY_TIMEOUT: Duration = Duration::from_secs(10);
@@ -559,9 +558,6 @@ impl Drop for TempDir {
 
 /// How long a real-broker test waits for one event, or one bounded step, before failing.
 pub(crate) const STEP_TIMEOUT: Duration = Duration::from_secs(30);
-/// Pause before polling again after a connection error, so a broker that is down is not
-/// hammered with connection attempts.
-const RECONNECT_BACKOFF: Duration = Duration::from_millis(50);
 
 impl Mosquitto {
     /// Client options for `client_id` against the main listener (other settings default).
@@ -578,118 +574,15 @@ pub(crate) async fn within<F: Future>(what: &str, future: F) -> F::Output {
     }
 }
 
-/// One result of [`EventLoop::poll`].
-pub(crate) type PollResult = Result<Event, ConnectionError>;
-
-/// An event loop polled in its own tokio task, as an application would run it; every poll
-/// result is forwarded, in order, to the test. After an error the task waits
-/// [`RECONNECT_BACKOFF`] and polls again (which reconnects); it ends after a final
-/// `RequestsDone` or `DisconnectTimeout`, dropping the loop.
-#[derive(Debug)]
-pub(crate) struct DrivenLoop {
-    results: mpsc::UnboundedReceiver<PollResult>,
-    task: JoinHandle<()>,
-}
-
-impl DrivenLoop {
-    /// Starts polling `eventloop` in a new task.
-    pub(crate) fn spawn(mut eventloop: EventLoop) -> Self {
-        let (tx, results) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            loop {
-                let result = eventloop.poll().await;
-                let is_final = matches!(
-                    result,
-                    Err(ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout)
-                );
-                let is_error = result.is_err();
-                if tx.send(result).is_err() || is_final {
-                    break;
-                }
-                if is_error {
-                    tokio::time::sleep(RECONNECT_BACKOFF).await;
-                }
-            }
-        });
-        Self { results, task }
-    }
-
-    /// The next poll result; `None` once the task has ended and every result was taken.
-    pub(crate) async fn next(&mut self) -> Option<PollResult> {
-        within("waiting for the next poll result", self.results.recv()).await
-    }
-
-    /// The next event; panics on a connection error or when the loop has ended.
-    pub(crate) async fn next_event(&mut self) -> Event {
-        match self.next().await {
-            Some(Ok(event)) => event,
-            Some(Err(error)) => panic!("unexpected connection error: {error:?}"),
-            None => panic!("the event loop ended while an event was expected"),
-        }
-    }
-
-    /// Skips outgoing events up to the CONNACK and returns it; panics on anything else.
-    pub(crate) async fn connack(&mut self) -> ConnAck {
-        loop {
-            match self.next_event().await {
-                Event::Incoming(Packet::ConnAck(connack)) => return connack,
-                Event::Outgoing(_) => {}
-                Event::Incoming(other) => panic!("expected CONNACK, received {other:?}"),
-            }
-        }
-    }
-
-    /// The next incoming PUBLISH, skipping every other event (acks, pings); panics on a
-    /// connection error.
-    pub(crate) async fn next_publish(&mut self) -> Publish {
-        loop {
-            if let Event::Incoming(Packet::Publish(publish)) = self.next_event().await {
-                return publish;
-            }
-        }
-    }
-
-    /// Incoming PUBLISHes up to and including the first whose payload is `last`.
-    pub(crate) async fn publishes_until(&mut self, last: &[u8]) -> Vec<Publish> {
-        let mut received = Vec::new();
-        loop {
-            let publish = self.next_publish().await;
-            let done = publish.payload.as_ref() == last;
-            received.push(publish);
-            if done {
-                return received;
-            }
-        }
-    }
-
-    /// Every remaining poll result, until the task ends (after `RequestsDone`).
-    pub(crate) async fn until_end(mut self) -> Vec<PollResult> {
-        let mut rest = Vec::new();
-        while let Some(result) = self.next().await {
-            rest.push(result);
-        }
-        rest
-    }
-
-    /// Kills the task mid-poll, as a crashing application would: the loop and its socket
-    /// are dropped without DISCONNECT. Returns once the drop has happened.
-    pub(crate) async fn abort(self) {
-        self.task.abort();
-        // A cancelled task reports `JoinError::Cancelled` after its future was dropped.
-        let joined = within("waiting for the aborted event loop task", self.task).await;
-        assert!(joined.is_err_and(|error| error.is_cancelled()));
-    }
-}
-
 /// A client for `options` (request lanes of 10) whose loop is polled in its own task; it
 /// connects on the loop's first poll.
-pub(crate) fn start_client(options: MqttOptions) -> (AsyncClient, DrivenLoop) {
+pub(crate) fn start_client(options: MqttOptions) -> (AsyncClient, LoopDriver) {
     let (client, eventloop) = AsyncClient::builder(options).capacity(10).build();
-    (client, DrivenLoop::spawn(eventloop))
+    (client, LoopDriver::spawn_real_clock(eventloop))
 }
 
 /// A client connected with a new session (CONNACK `Success`, no session present).
-pub(crate) async fn connected(options: MqttOptions) -> (AsyncClient, DrivenLoop) {
+pub(crate) async fn connected(options: MqttOptions) -> (AsyncClient, LoopDriver) {
     let (client, mut driven) = start_client(options);
     let connack = driven.connack().await;
     assert_eq!(connack, ConnAck::new(ConnectReturnCode::Success, false));
@@ -709,26 +602,6 @@ pub(crate) async fn subscribe_granted(client: &AsyncClient, filters: &[(&str, Qo
     let notice = client.subscribe_many_tracked(filters).await.unwrap();
     let suback = within("waiting for the SUBACK", notice.wait_async()).await;
     assert_eq!(suback.map(|suback| suback.return_codes), Ok(expected));
-}
-
-impl DrivenLoop {
-    /// Disconnects `client` gracefully and returns every event the loop had not yet handed
-    /// over, after checking that it ended with `Outgoing(Disconnect)` then `RequestsDone`
-    /// and reported no connection error.
-    pub(crate) async fn disconnect(self, client: &AsyncClient) -> Vec<Event> {
-        client.disconnect().await.unwrap();
-        let mut results = self.until_end().await;
-        assert!(
-            matches!(results.pop(), Some(Err(ConnectionError::RequestsDone))),
-            "the loop must end with RequestsDone"
-        );
-        let events: Vec<Event> = results
-            .into_iter()
-            .map(|result| result.unwrap_or_else(|error| panic!("connection error: {error:?}")))
-            .collect();
-        assert_eq!(events.last(), Some(&Event::Outgoing(Outgoing::Disconnect)));
-        events
-    }
 }
 
 /// How many of `events` satisfy `wanted`.

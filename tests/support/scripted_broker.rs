@@ -28,8 +28,7 @@ use std::time::Duration;
 
 use bytes::BytesMut;
 use rumqttc::{
-    ConnAck, Connect, ConnectReturnCode, ConnectionError, Error, Event, EventLoop, MqttOptions,
-    NetworkOptions, Packet,
+    Connect, ConnectionError, Error, Event, EventLoop, MqttOptions, NetworkOptions, Packet,
 };
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -767,91 +766,5 @@ pub(crate) async fn poll_error(eventloop: &mut EventLoop) -> ConnectionError {
     match poll_within_guard(eventloop).await {
         Ok(event) => panic!("expected an error, EventLoop::poll returned {event:?}"),
         Err(error) => error,
-    }
-}
-
-/// Polls a client's [`EventLoop`] in its own task and forwards every result, so the test
-/// body can play the broker by hand with a [`BrokerConn`]. The task ends after a final
-/// error (`RequestsDone`, `DisconnectTimeout`); dropping the driver drops the loop.
-pub(crate) struct LoopDriver {
-    results: mpsc::UnboundedReceiver<Result<Event, ConnectionError>>,
-    task: JoinHandle<EventLoop>,
-}
-
-impl LoopDriver {
-    /// Starts polling `eventloop` (it connects on the first poll).
-    pub(crate) fn spawn(mut eventloop: EventLoop) -> Self {
-        let (results_tx, results) = mpsc::unbounded_channel();
-        let task = tokio::spawn(async move {
-            loop {
-                let result = eventloop.poll().await;
-                let last = matches!(
-                    result,
-                    Err(ConnectionError::RequestsDone | ConnectionError::DisconnectTimeout)
-                );
-                if results_tx.send(result).is_err() || last {
-                    return eventloop;
-                }
-            }
-        });
-        Self { results, task }
-    }
-
-    /// Starts polling `eventloop`, accepts its connection on `broker`, answers CONNACK and
-    /// consumes the loop's `ConnAck` event; returns the driver and the broker side.
-    pub(crate) async fn spawn_connected(
-        broker: &TestBroker,
-        eventloop: EventLoop,
-    ) -> (Self, BrokerConn) {
-        let connack = Packet::ConnAck(ConnAck::new(ConnectReturnCode::Success, false));
-        let mut driver = Self::spawn(eventloop);
-        let (conn, _) = broker.accept_session(&connack).await;
-        let event = driver.next_event().await;
-        assert_eq!(event, Event::Incoming(connack), "first event of the loop");
-        (driver, conn)
-    }
-
-    /// The next result; panics when none comes within [`DEFAULT_READ_TIMEOUT`].
-    pub(crate) async fn next(&mut self) -> Result<Event, ConnectionError> {
-        match tokio::time::timeout(DEFAULT_READ_TIMEOUT, self.results.recv()).await {
-            Ok(Some(result)) => result,
-            Ok(None) => panic!("the event loop task ended: no more results"),
-            Err(_) => panic!("EventLoop::poll returned nothing within {DEFAULT_READ_TIMEOUT:?}"),
-        }
-    }
-
-    /// The next event; panics on an error.
-    pub(crate) async fn next_event(&mut self) -> Event {
-        match self.next().await {
-            Ok(event) => event,
-            Err(error) => panic!("expected an event, EventLoop::poll failed: {error:?}"),
-        }
-    }
-
-    /// The next error; panics on an event.
-    pub(crate) async fn next_error(&mut self) -> ConnectionError {
-        match self.next().await {
-            Ok(event) => panic!("expected an error, EventLoop::poll returned {event:?}"),
-            Err(error) => error,
-        }
-    }
-
-    /// Stops forwarding, waits until the task ends (at its next result, or at once after a
-    /// final error) and returns the event loop.
-    pub(crate) async fn finish(self) -> EventLoop {
-        let Self { results, task } = self;
-        drop(results);
-        match tokio::time::timeout(DEFAULT_READ_TIMEOUT, task).await {
-            Ok(Ok(eventloop)) => eventloop,
-            Ok(Err(error)) => panic!("the event loop task failed: {error}"),
-            Err(_) => panic!("the event loop did not finish within {DEFAULT_READ_TIMEOUT:?}"),
-        }
-    }
-
-    /// Cancels the task and waits until the event loop is dropped.
-    pub(crate) async fn stop(self) {
-        self.task.abort();
-        // Cancelled (the expected outcome) or already finished: either way it is gone.
-        let _ = self.task.await;
     }
 }
