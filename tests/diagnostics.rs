@@ -7,8 +7,9 @@ mod support;
 use rumqttc::{
     AsyncClient, ConnectionStatus, Event, InflightCounts, Outgoing, Packet, QoS, Traffic,
 };
+use support::loop_driver::{poll_error, poll_event};
 use support::packets::{connack_ok, encode, publish, pubrec, pubrel, subscribe};
-use support::scripted_broker::{TestBroker, client_options, poll_error, poll_event};
+use support::test_broker::{TestBroker, client_options};
 
 #[tokio::test(start_paused = true)]
 async fn diagnostics_count_queued_and_inflight_work_and_exact_traffic() {

@@ -12,14 +12,14 @@ use rumqttc::{
     MqttOptions, Outgoing, Packet, PacketType, PubComp, Publish, PublishResult, QoS, Request,
     StateError,
 };
+use support::loop_driver::{poll_error, poll_event};
+use support::packet_conn::{DEFAULT_READ_TIMEOUT, PacketConn};
 use support::packets::{
     connack, connack_ok, connect_with, encode, pingreq, pingresp, puback, pubcomp, publish,
     publish_flags, pubrec, pubrel,
 };
-use support::scripted_broker::{
-    BrokerConn, BrokerEvent, DEFAULT_READ_TIMEOUT, ScriptedBroker, Step, TestBroker,
-    client_options, poll_error, poll_event,
-};
+use support::scripted_broker::{BrokerEvent, ScriptedBroker, Step};
+use support::test_broker::{TestBroker, client_options};
 use tokio::time::{Instant, timeout};
 
 /// Options for the client under test: id `scripted`, the broker's port, defaults otherwise
@@ -29,7 +29,7 @@ fn options(port: u16) -> MqttOptions {
 }
 
 /// First poll against an interactive broker: accepts, answers CONNACK, returns the broker side.
-async fn connect(broker: &TestBroker, eventloop: &mut EventLoop) -> BrokerConn {
+async fn connect(broker: &TestBroker, eventloop: &mut EventLoop) -> PacketConn {
     let connack = connack_ok();
     let (event, (conn, _)) = tokio::join!(poll_event(eventloop), broker.accept_session(&connack));
     assert_eq!(event, Event::Incoming(connack_ok()));
@@ -582,9 +582,9 @@ async fn malformed_packet_from_the_broker_is_a_decode_error_then_the_next_poll_r
 /// every publish of the client, and returns (with the still open connection) the PUBACK ids
 /// and the publishes it received once it has `count` of each.
 async fn exchange_publishes(
-    mut conn: BrokerConn,
+    mut conn: PacketConn,
     count: u16,
-) -> (BrokerConn, Vec<u16>, Vec<Publish>) {
+) -> (PacketConn, Vec<u16>, Vec<Publish>) {
     for pkid in 1..=count {
         conn.send(&publish("down", QoS::AtLeastOnce, pkid, pkid.to_be_bytes()))
             .await;

@@ -7,15 +7,17 @@ mod support;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, EventLoop, Outgoing, Packet, QoS};
+use support::loop_driver::poll_event;
+use support::packet_conn::PacketConn;
 use support::packets::{connack_ok, encode, pingreq, pingresp, puback, publish};
-use support::scripted_broker::{BrokerConn, TestBroker, client_options, poll_event};
+use support::test_broker::{TestBroker, client_options};
 use tokio::time::{Instant, advance};
 
 /// Connects a client with a keep-alive of `keep_alive` seconds; returns the broker side.
 async fn connect(
     broker: &TestBroker,
     keep_alive: u16,
-) -> (AsyncClient, EventLoop, BrokerConn, Instant) {
+) -> (AsyncClient, EventLoop, PacketConn, Instant) {
     let mut options = client_options("timer", broker.port());
     options.set_keep_alive(keep_alive);
     let (client, mut eventloop) = AsyncClient::builder(options).build();

@@ -7,8 +7,10 @@ mod support;
 use std::time::Duration;
 
 use rumqttc::{AsyncClient, ConnectionError, Event, EventLoop, Outgoing, Packet, QoS, StateError};
+use support::loop_driver::poll_within_guard;
+use support::packet_conn::PacketConn;
 use support::packets::{connack_ok, puback};
-use support::scripted_broker::{BrokerConn, TestBroker, client_options, poll_within_guard};
+use support::test_broker::{TestBroker, client_options};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -75,7 +77,7 @@ fn spawn_publisher(client: AsyncClient, qos: QoS) -> JoinHandle<u32> {
 
 /// The broker side: answers QoS 1 publishes with PUBACK until `acking` turns false, then
 /// reads on silently; returns the publishes read and the virtual time of the last PUBACK.
-fn spawn_broker(mut conn: BrokerConn, acking: watch::Receiver<bool>) -> JoinHandle<Served> {
+fn spawn_broker(mut conn: PacketConn, acking: watch::Receiver<bool>) -> JoinHandle<Served> {
     tokio::spawn(async move {
         let mut served = Served {
             publishes: 0,

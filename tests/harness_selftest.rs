@@ -10,13 +10,13 @@ use std::time::Duration;
 use bytes::Bytes;
 use rumqttc::{ConnAck, Connect, ConnectAuth, ConnectReturnCode, Packet, Publish, QoS};
 use support::mosquitto::{Mosquitto, MosquittoConfig, TempDir};
+use support::packet_conn::{PacketConn, ReadError};
 use support::packets::{
     connack, connack_ok, connect, connect_with, decode, disconnect, encode, granted, pingreq,
     puback, publish, pubrel, suback, subscribe,
 };
-use support::scripted_broker::{
-    BrokerEvent, FailureKind, PacketConn, ReadError, ScriptedBroker, Step, TestBroker,
-};
+use support::scripted_broker::{BrokerEvent, FailureKind, ScriptedBroker, Step};
+use support::test_broker::TestBroker;
 use tokio::time::Instant;
 
 /// Read guard for raw connections to a real broker (real clock).

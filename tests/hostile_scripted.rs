@@ -15,11 +15,12 @@ use rumqttc::{
     SubscribeReasonCode,
 };
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+use support::loop_driver::{poll_event, poll_within_guard};
+use support::packet_conn::PacketConn;
 use support::packets::{connack_ok, granted, suback, subscribe};
-use support::scripted_broker::{
-    BrokerConn, ScriptedBroker, Step, TestBroker, client_options, poll_event, poll_within_guard,
-};
+use support::scripted_broker::{ScriptedBroker, Step};
 use support::seed::SplitMix64;
+use support::test_broker::{TestBroker, client_options};
 
 #[global_allocator]
 static GLOBAL: &StatsAlloc<System> = &INSTRUMENTED_SYSTEM;
@@ -190,7 +191,7 @@ fn live_heap() -> i128 {
 /// Writes random bytes from `seed` until the client closes or [`RANDOM_STREAM_BYTES`] are
 /// written, one reused chunk at a time; returns the bytes written and the largest live-heap
 /// growth seen after a write.
-async fn stream_random(mut conn: BrokerConn, seed: u64, heap_before: i128) -> (u64, i128) {
+async fn stream_random(mut conn: PacketConn, seed: u64, heap_before: i128) -> (u64, i128) {
     let mut rng = SplitMix64::new(seed);
     let mut chunk = vec![0; RANDOM_CHUNK_BYTES];
     let (mut written, mut growth) = (0, 0);

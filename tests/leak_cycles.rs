@@ -11,8 +11,9 @@ use std::time::Duration;
 
 use rumqttc::{AsyncClient, ConnectReturnCode, ConnectionError, Event, EventLoop, Packet, QoS};
 use stats_alloc::{INSTRUMENTED_SYSTEM, StatsAlloc};
+use support::loop_driver::poll_within_guard;
 use support::packets::{connack, puback};
-use support::scripted_broker::{TestBroker, client_options, poll_within_guard};
+use support::test_broker::{TestBroker, client_options};
 use tokio::task::JoinHandle;
 
 #[global_allocator]

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use log::{Level, LevelFilter, Log, Metadata, Record};
 use rumqttc::{AsyncClient, Backoff, ConnectionError, Event, Packet, QoS, SubscribeReasonCode};
+use support::loop_driver::{poll_error, poll_event};
 use support::packets::{connack_ok, puback, publish, suback};
-use support::scripted_broker::{TestBroker, client_options, poll_error, poll_event};
+use support::test_broker::{TestBroker, client_options};
 
 const PASSWORD: &str = "hunter2-secret";
 const PAYLOAD: &str = "payload-secret";

@@ -13,13 +13,14 @@ use rumqttc::{
     UnsubscribeNotice, UnsubscribeNoticeError,
 };
 use support::loop_driver::LoopDriver;
+use support::loop_driver::{poll_error, poll_event};
+use support::packet_conn::DEFAULT_READ_TIMEOUT;
 use support::packets::{
     connack, connack_ok, connect_with, granted, puback, pubcomp, publish, publish_flags, pubrec,
     pubrel, suback, subscribe, subscribe_many, unsuback, unsubscribe,
 };
-use support::scripted_broker::{
-    DEFAULT_READ_TIMEOUT, ScriptedBroker, Step, TestBroker, client_options, poll_error, poll_event,
-};
+use support::scripted_broker::{ScriptedBroker, Step};
+use support::test_broker::{TestBroker, client_options};
 use tokio::time::timeout;
 
 /// How long the broker withholds each ack (virtual time).

@@ -11,12 +11,12 @@ use rumqttc::{
     PublishResult, QoS,
 };
 use support::loop_driver::LoopDriver;
+use support::loop_driver::{poll_error, poll_event};
 use support::packets::{
     connack, connack_ok, puback, pubcomp, publish, publish_flags, pubrec, pubrel,
 };
-use support::scripted_broker::{
-    ScriptedBroker, Step, TestBroker, client_options, poll_error, poll_event,
-};
+use support::scripted_broker::{ScriptedBroker, Step};
+use support::test_broker::{TestBroker, client_options};
 
 /// Log records of the crate's state (`rumqttc::state`) at warning level or above.
 static STATE_WARNINGS: Mutex<Vec<String>> = Mutex::new(Vec::new());

@@ -13,8 +13,9 @@ use rumqttc::{
     Backoff, ConnectAuth, ConnectReturnCode, ConnectionError, ConnectionStatus, Event, EventLoop,
     MqttOptions,
 };
+use support::loop_driver::{poll_error, poll_event};
 use support::packets::{connack, connack_ok};
-use support::scripted_broker::{TestBroker, client_options, poll_error, poll_event};
+use support::test_broker::{TestBroker, client_options};
 use tokio::time::{Instant, sleep, timeout_at};
 
 const MS: Duration = Duration::from_millis(1);

@@ -8,8 +8,9 @@ use std::time::Duration;
 
 use rumqttc::{AsyncClient, MqttOptions, Packet, QoS};
 use support::loop_driver::LoopDriver;
+use support::packet_conn::PacketConn;
 use support::packets::{granted, puback, publish, suback, subscribe, unsuback, unsubscribe};
-use support::scripted_broker::{BrokerConn, TestBroker, client_options};
+use support::test_broker::{TestBroker, client_options};
 use tokio::sync::mpsc;
 use tokio::time::timeout;
 
@@ -59,7 +60,7 @@ async fn make(client: &AsyncClient, call: Call) {
 }
 
 /// Reads `count` requests, answering each that needs an ack, and returns them in wire order.
-async fn receive_calls(conn: &mut BrokerConn, count: usize) -> Vec<Call> {
+async fn receive_calls(conn: &mut PacketConn, count: usize) -> Vec<Call> {
     let mut calls = Vec::with_capacity(count);
     while calls.len() < count {
         let (call, ack) = match conn.read_packet().await {
@@ -87,7 +88,7 @@ async fn receive_calls(conn: &mut BrokerConn, count: usize) -> Vec<Call> {
 }
 
 /// A connected client of capacity 10 whose window never blocks a publish of a run.
-async fn unblocked_client() -> (AsyncClient, LoopDriver, BrokerConn) {
+async fn unblocked_client() -> (AsyncClient, LoopDriver, PacketConn) {
     let broker = TestBroker::bind().await;
     let (client, eventloop) = AsyncClient::builder(unblocked_options(broker.port()))
         .capacity(10)
@@ -97,7 +98,7 @@ async fn unblocked_client() -> (AsyncClient, LoopDriver, BrokerConn) {
 }
 
 /// Receives every call of a run and checks they came in call order.
-async fn expect_calls_in_order(conn: &mut BrokerConn) {
+async fn expect_calls_in_order(conn: &mut PacketConn) {
     let expected: Vec<Call> = (0..CALLS).map(call).collect();
     let received = receive_calls(conn, CALLS).await;
     let first_difference = received.iter().zip(&expected).position(|(r, e)| r != e);
@@ -162,7 +163,7 @@ async fn take_turns(
 
 /// A client with a rendezvous lane (capacity 0) and a window of one, connected, with one
 /// QoS 1 publish ("1") written and not acknowledged.
-async fn one_publish_in_flight() -> (AsyncClient, LoopDriver, BrokerConn) {
+async fn one_publish_in_flight() -> (AsyncClient, LoopDriver, PacketConn) {
     let broker = TestBroker::bind().await;
     let mut options = options(broker.port());
     options.set_inflight(1);

@@ -8,8 +8,10 @@ use rumqttc::{
     AsyncClient, ConnectionError, Event, EventLoop, NoticeFailureReason, Outgoing,
     PublishNoticeError, QoS, SubscribeNoticeError,
 };
+use support::loop_driver::{poll_error, poll_event};
 use support::packets::{connack_ok, publish, subscribe};
-use support::scripted_broker::{ScriptedBroker, Step, client_options, poll_error, poll_event};
+use support::scripted_broker::{ScriptedBroker, Step};
+use support::test_broker::client_options;
 
 async fn expect_event(eventloop: &mut EventLoop, expected: Event) {
     assert_eq!(poll_event(eventloop).await, expected);

@@ -18,10 +18,12 @@ use rumqttc::{
     SessionSnapshot, SessionStore, SessionStoreError, SessionStoreKey, SubscribeReasonCode,
 };
 use support::loop_driver::LoopDriver;
+use support::loop_driver::{poll_error, poll_event};
+use support::packet_conn::PacketConn;
 use support::packets::{
     connack, puback, pubcomp, publish, publish_flags, pubrec, pubrel, suback, subscribe,
 };
-use support::scripted_broker::{BrokerConn, TestBroker, client_options, poll_error, poll_event};
+use support::test_broker::{TestBroker, client_options};
 
 fn persistent(port: u16, store: Arc<dyn SessionStore>) -> MqttOptions {
     let mut options = client_options("stored", port);
@@ -53,7 +55,7 @@ async fn start(
     broker: &TestBroker,
     options: &MqttOptions,
     session_present: bool,
-) -> (AsyncClient, LoopDriver, BrokerConn) {
+) -> (AsyncClient, LoopDriver, PacketConn) {
     let (client, eventloop) = AsyncClient::builder(options.clone()).build();
     let driver = LoopDriver::spawn(eventloop);
     let (conn, _) = broker.accept_session(&present(session_present)).await;
@@ -69,7 +71,7 @@ async fn expect_events(driver: &mut LoopDriver, expected: impl IntoIterator<Item
 
 /// Accepts the loop's connection with `session_present = false` while polling it up to
 /// its `ConnAck` event.
-async fn connect(broker: &TestBroker, eventloop: &mut EventLoop) -> BrokerConn {
+async fn connect(broker: &TestBroker, eventloop: &mut EventLoop) -> PacketConn {
     let connack = present(false);
     let ((conn, _), event) = tokio::join!(broker.accept_session(&connack), poll_event(eventloop));
     assert_eq!(event, inc(connack));

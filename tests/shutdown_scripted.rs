@@ -12,14 +12,14 @@ use rumqttc::{
     UnsubscribeNoticeError,
 };
 use support::loop_driver::LoopDriver;
+use support::loop_driver::{poll_error, poll_event};
+use support::packet_conn::DEFAULT_READ_TIMEOUT;
 use support::packets::{
     connack, connack_ok, connect_with, disconnect, granted, pingreq, pingresp, puback, pubcomp,
     publish, publish_flags, pubrec, pubrel, suback, subscribe,
 };
-use support::scripted_broker::{
-    DEFAULT_READ_TIMEOUT, FailureKind, ScriptedBroker, Step, TestBroker, client_options,
-    poll_error, poll_event,
-};
+use support::scripted_broker::{FailureKind, ScriptedBroker, Step};
+use support::test_broker::{TestBroker, client_options};
 use tokio::time::{Instant, timeout};
 
 /// How long the broker listens for a packet that must not come (virtual time).

@@ -19,8 +19,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt, DuplexStream};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use support::loop_driver::{poll_error, poll_event};
 use support::packets::{connack_ok, puback};
-use support::scripted_broker::{poll_error, poll_event};
 
 /// CONNECT for client id `duplex`, clean session, keep-alive 60 s, MQTT 3.1.1.
 const CONNECT_BYTES: [u8; 20] = [

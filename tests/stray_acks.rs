@@ -10,7 +10,7 @@ use log::{Level, LevelFilter, Log, Metadata, Record};
 use rumqttc::{AsyncClient, Event, Outgoing, Packet, PublishResult, QoS};
 use support::loop_driver::LoopDriver;
 use support::packets::{puback, pubcomp, publish, pubrec, pubrel, suback, unsuback};
-use support::scripted_broker::{TestBroker, client_options};
+use support::test_broker::{TestBroker, client_options};
 
 /// Warnings logged by the crate, as `(level, message)`.
 static RECORDS: Mutex<Vec<(Level, String)>> = Mutex::new(Vec::new());

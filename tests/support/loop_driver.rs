@@ -1,6 +1,7 @@
 //! The one loop driver of the integration tests: polls a client's [`EventLoop`] in its own
 //! task, as an application would, and hands every poll result to the test in order, each
 //! wait bounded. It knows no broker; the scripted, mosquitto and interop tests all use it.
+//! Also the helpers for a test that polls the loop inline (`poll_event`, `poll_error`).
 
 use std::time::Duration;
 
@@ -10,7 +11,8 @@ use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
 use super::mosquitto::STEP_TIMEOUT;
-use super::scripted_broker::{BrokerConn, DEFAULT_READ_TIMEOUT, TestBroker};
+use super::packet_conn::{DEFAULT_READ_TIMEOUT, PacketConn};
+use super::test_broker::TestBroker;
 
 /// After an error, how long a real-clock driver waits before polling again (which
 /// reconnects), so a broker that is down is not hammered with connection attempts.
@@ -75,7 +77,7 @@ impl LoopDriver {
     pub(crate) async fn spawn_connected(
         broker: &TestBroker,
         eventloop: EventLoop,
-    ) -> (Self, BrokerConn) {
+    ) -> (Self, PacketConn) {
         let connack = Packet::ConnAck(ConnAck::new(ConnectReturnCode::Success, false));
         let mut driver = Self::spawn(eventloop);
         let (conn, _) = broker.accept_session(&connack).await;
@@ -206,5 +208,30 @@ impl LoopDriver {
         let joined = tokio::time::timeout(guard, self.task).await;
         let joined = joined.unwrap_or_else(|_| panic!("the aborted task lingered past {guard:?}"));
         assert!(joined.is_err_and(|error| error.is_cancelled()));
+    }
+}
+
+/// The next result of `eventloop.poll()`, or a panic when none comes within the guard
+/// ([`DEFAULT_READ_TIMEOUT`] of tokio time), so a hung loop fails the test.
+pub(crate) async fn poll_within_guard(eventloop: &mut EventLoop) -> Result<Event, ConnectionError> {
+    match tokio::time::timeout(DEFAULT_READ_TIMEOUT, eventloop.poll()).await {
+        Ok(result) => result,
+        Err(_) => panic!("EventLoop::poll returned nothing within {DEFAULT_READ_TIMEOUT:?}"),
+    }
+}
+
+/// The next event of `eventloop`; panics on an error.
+pub(crate) async fn poll_event(eventloop: &mut EventLoop) -> Event {
+    match poll_within_guard(eventloop).await {
+        Ok(event) => event,
+        Err(error) => panic!("expected an event, EventLoop::poll failed: {error:?}"),
+    }
+}
+
+/// The next error of `eventloop`; panics on an event.
+pub(crate) async fn poll_error(eventloop: &mut EventLoop) -> ConnectionError {
+    match poll_within_guard(eventloop).await {
+        Ok(event) => panic!("expected an error, EventLoop::poll returned {event:?}"),
+        Err(error) => error,
     }
 }

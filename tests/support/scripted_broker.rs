@@ -1,6 +1,7 @@
 //! An in-process fake broker on `127.0.0.1:0` that plays a script of [`Step`]s per accepted
-//! connection ([`ScriptedBroker`]) or is driven by the test ([`TestBroker::accept`] and
-//! [`PacketConn`]). It speaks through the crate codec only and knows no MQTT state.
+//! connection ([`ScriptedBroker`], made by [`TestBroker::play`]). It speaks through the crate
+//! codec only and knows no MQTT state. The time notes below hold for [`TestBroker`] and
+//! [`PacketConn`] too.
 //!
 //! # Time and the paused clock
 //!
@@ -26,19 +27,13 @@ use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-use bytes::BytesMut;
-use rumqttc::{
-    Connect, ConnectionError, Error, Event, EventLoop, MqttOptions, NetworkOptions, Packet,
-};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use rumqttc::{Connect, Error, Packet};
+use tokio::net::TcpListener;
 use tokio::sync::{mpsc, watch};
 use tokio::task::{JoinHandle, JoinSet};
 
-use super::packets::MAX_FRAME_BYTES;
-
-/// How long a read, an accept or a join waits before the harness reports a hang.
-pub(crate) const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(120);
+use super::packet_conn::{PacketConn, ReadError};
+use super::test_broker::TestBroker;
 
 /// One step of a per-connection script.
 #[derive(Debug, Clone)]
@@ -60,281 +55,6 @@ pub(crate) enum Step {
     Drop,
     /// Wait on the tokio clock (auto-advanced under a paused clock).
     Sleep(Duration),
-}
-
-/// Why reading a packet failed.
-#[derive(Debug)]
-pub(crate) enum ReadError {
-    /// The peer closed the connection on a frame boundary.
-    Closed,
-    /// The peer closed the connection with this many bytes of a frame buffered.
-    ClosedMidPacket(usize),
-    /// The codec refused the bytes.
-    Codec(Error),
-    /// The socket failed.
-    Io(io::ErrorKind),
-    /// Nothing complete arrived within the read guard.
-    Timeout(Duration),
-}
-
-/// One end of a TCP connection that reads and writes whole MQTT packets.
-///
-/// The broker side comes from [`TestBroker::accept`]; [`PacketConn::connect`] gives a raw
-/// client side for tests that play the client by hand.
-pub(crate) struct PacketConn {
-    stream: TcpStream,
-    buffer: BytesMut,
-    read_timeout: Duration,
-}
-
-/// The broker side of a connection, as handed out by [`TestBroker::accept`].
-pub(crate) type BrokerConn = PacketConn;
-
-impl PacketConn {
-    /// Wraps a connected stream, with the default read guard.
-    pub(crate) fn new(stream: TcpStream) -> Self {
-        // Nagle would hold a small write until the peer's delayed ACK (real time), and a
-        // paused clock would auto-advance past every guard meanwhile.
-        if let Err(error) = stream.set_nodelay(true) {
-            panic!("cannot set TCP_NODELAY on a test connection: {error}");
-        }
-        Self {
-            stream,
-            buffer: BytesMut::with_capacity(4096),
-            read_timeout: DEFAULT_READ_TIMEOUT,
-        }
-    }
-
-    /// Opens a raw client connection to `addr`. Panics (fails the test) when refused.
-    pub(crate) async fn connect(addr: SocketAddr) -> Self {
-        match TcpStream::connect(addr).await {
-            Ok(stream) => Self::new(stream),
-            Err(error) => panic!("raw connection to {addr} failed: {error}"),
-        }
-    }
-
-    /// Sets how long one read waits for a whole packet.
-    pub(crate) fn set_read_timeout(&mut self, timeout: Duration) {
-        self.read_timeout = timeout;
-    }
-
-    /// Reads the next whole packet.
-    pub(crate) async fn try_read_packet(&mut self) -> Result<Packet, ReadError> {
-        let timeout = self.read_timeout;
-        match tokio::time::timeout(timeout, self.read_unguarded()).await {
-            Ok(result) => result,
-            Err(_) => Err(ReadError::Timeout(timeout)),
-        }
-    }
-
-    /// Reads the next whole packet with no time limit (returns on EOF).
-    async fn read_unguarded(&mut self) -> Result<Packet, ReadError> {
-        loop {
-            match Packet::read(&mut self.buffer, MAX_FRAME_BYTES) {
-                Ok(packet) => return Ok(packet),
-                Err(Error::InsufficientBytes(_)) => {}
-                Err(error) => return Err(ReadError::Codec(error)),
-            }
-            match self.stream.read_buf(&mut self.buffer).await {
-                Ok(0) if self.buffer.is_empty() => return Err(ReadError::Closed),
-                Ok(0) => return Err(ReadError::ClosedMidPacket(self.buffer.len())),
-                Ok(_) => {}
-                Err(error) => return Err(ReadError::Io(error.kind())),
-            }
-        }
-    }
-
-    /// Reads the next whole packet; panics (fails the test) on EOF, timeout or bad bytes.
-    pub(crate) async fn read_packet(&mut self) -> Packet {
-        match self.try_read_packet().await {
-            Ok(packet) => packet,
-            Err(error) => panic!("expected a packet, but the read failed: {error:?}"),
-        }
-    }
-
-    /// Reads the next packet and asserts it equals `expected`.
-    pub(crate) async fn expect(&mut self, expected: &Packet) {
-        let received = self.read_packet().await;
-        assert_eq!(
-            &received, expected,
-            "received packet (left) differs from the expected one (right)"
-        );
-    }
-
-    /// Reads the next packet, asserts it is a CONNECT and returns it.
-    pub(crate) async fn expect_connect(&mut self) -> Connect {
-        match self.read_packet().await {
-            Packet::Connect(connect) => connect,
-            other => panic!("expected CONNECT, received {other:?}"),
-        }
-    }
-
-    /// Asserts the peer closes the connection before sending anything more.
-    pub(crate) async fn expect_closed(&mut self) {
-        match self.try_read_packet().await {
-            Err(ReadError::Closed) => {}
-            Ok(packet) => panic!("expected the connection to close, received {packet:?}"),
-            Err(error) => panic!("expected a clean close, got {error:?}"),
-        }
-    }
-
-    /// Asserts nothing arrives for `quiet` (virtual time under a paused clock): a packet or
-    /// a close within it fails the test. Bytes of an unfinished frame stay buffered.
-    pub(crate) async fn expect_silence(&mut self, quiet: Duration) {
-        if let Ok(result) = tokio::time::timeout(quiet, self.read_unguarded()).await {
-            panic!("expected silence for {quiet:?}, got {result:?}");
-        }
-    }
-
-    /// Reads exactly `len` raw bytes (buffered bytes first), bypassing the codec.
-    pub(crate) async fn read_raw(&mut self, len: usize) -> Vec<u8> {
-        while self.buffer.len() < len {
-            let read =
-                tokio::time::timeout(self.read_timeout, self.stream.read_buf(&mut self.buffer));
-            match read.await {
-                Ok(Ok(0)) => panic!(
-                    "connection closed after {} of {len} bytes",
-                    self.buffer.len()
-                ),
-                Ok(Ok(_)) => {}
-                Ok(Err(error)) => panic!("raw read failed: {error}"),
-                Err(_) => panic!(
-                    "raw read of {len} bytes timed out after {:?}",
-                    self.read_timeout
-                ),
-            }
-        }
-        self.buffer.split_to(len).to_vec()
-    }
-
-    /// Writes `packet` through the crate codec.
-    pub(crate) async fn send(&mut self, packet: &Packet) {
-        if let Err(error) = self.try_send(packet).await {
-            panic!("sending {:?} failed: {error:?}", packet.packet_type());
-        }
-    }
-
-    /// Writes `bytes` as they are.
-    pub(crate) async fn send_raw(&mut self, bytes: &[u8]) {
-        if let Err(error) = self.stream.write_all(bytes).await {
-            panic!("raw write of {} bytes failed: {error}", bytes.len());
-        }
-    }
-
-    /// Writes `packet`, reporting a refused packet or a socket error.
-    async fn try_send(&mut self, packet: &Packet) -> Result<(), FailureKind> {
-        let mut frame = BytesMut::new();
-        packet
-            .write(&mut frame, MAX_FRAME_BYTES)
-            .map_err(FailureKind::Encode)?;
-        self.try_send_raw(&frame).await
-    }
-
-    /// Writes `bytes` as they are, reporting a socket error (for a peer expected to close).
-    pub(crate) async fn try_send_raw(&mut self, bytes: &[u8]) -> Result<(), FailureKind> {
-        self.stream
-            .write_all(bytes)
-            .await
-            .map_err(|error| FailureKind::Write(error.kind()))
-    }
-
-    /// Closes the connection (FIN after everything written).
-    pub(crate) async fn close(mut self) {
-        // The peer may already be gone; closing is best effort either way.
-        let _ = self.stream.shutdown().await;
-    }
-}
-
-/// A bound listener on `127.0.0.1:0`, driven by the test or turned into a [`ScriptedBroker`].
-pub(crate) struct TestBroker {
-    listener: TcpListener,
-    addr: SocketAddr,
-    read_timeout: Duration,
-}
-
-impl TestBroker {
-    /// Binds a free port on 127.0.0.1. The broker accepts connections once this returns.
-    pub(crate) async fn bind() -> Self {
-        let listener = match TcpListener::bind("127.0.0.1:0").await {
-            Ok(listener) => listener,
-            Err(error) => panic!("cannot bind a test broker on 127.0.0.1:0: {error}"),
-        };
-        let addr = match listener.local_addr() {
-            Ok(addr) => addr,
-            Err(error) => panic!("test broker has no local address: {error}"),
-        };
-        Self {
-            listener,
-            addr,
-            read_timeout: DEFAULT_READ_TIMEOUT,
-        }
-    }
-
-    /// Sets the read/accept guard used by this broker and its connections.
-    pub(crate) fn read_timeout(mut self, timeout: Duration) -> Self {
-        self.read_timeout = timeout;
-        self
-    }
-
-    /// The listening address.
-    pub(crate) const fn addr(&self) -> SocketAddr {
-        self.addr
-    }
-
-    /// The listening port.
-    pub(crate) const fn port(&self) -> u16 {
-        self.addr.port()
-    }
-
-    /// Accepts the next connection; panics (fails the test) when none comes within the guard.
-    pub(crate) async fn accept(&self) -> BrokerConn {
-        match tokio::time::timeout(self.read_timeout, self.listener.accept()).await {
-            Ok(Ok((stream, _))) => {
-                let mut conn = PacketConn::new(stream);
-                conn.set_read_timeout(self.read_timeout);
-                conn
-            }
-            Ok(Err(error)) => panic!("test broker accept failed: {error}"),
-            Err(_) => panic!("no client connected within {:?}", self.read_timeout),
-        }
-    }
-
-    /// Accepts the next connection, reads its CONNECT and answers `connack`.
-    pub(crate) async fn accept_session(&self, connack: &Packet) -> (BrokerConn, Connect) {
-        let mut conn = self.accept().await;
-        let connect = conn.expect_connect().await;
-        conn.send(connack).await;
-        (conn, connect)
-    }
-
-    /// Plays `scripts[i]` on the `i`-th accepted connection, each in its own task.
-    ///
-    /// After the last script's connection is accepted the listener closes, so a further
-    /// connection attempt is refused.
-    pub(crate) fn play(self, scripts: Vec<Vec<Step>>) -> ScriptedBroker {
-        let (events_tx, events) = mpsc::unbounded_channel();
-        let (finished_tx, finished) = watch::channel(0);
-        let failures = Arc::new(Mutex::new(Vec::new()));
-        let shared = Shared {
-            events: events_tx,
-            finished: Arc::new(finished_tx),
-            failures: Arc::clone(&failures),
-            read_timeout: self.read_timeout,
-        };
-        let expected = scripts.len();
-        let addr = self.addr;
-        let acceptor = tokio::spawn(accept_loop(self.listener, scripts, shared));
-        ScriptedBroker {
-            addr,
-            events,
-            finished,
-            failures,
-            expected,
-            read_timeout: self.read_timeout,
-            acceptor,
-            joined: false,
-        }
-    }
 }
 
 /// What a [`ScriptedBroker`] reports, in the order it happened per connection.
@@ -553,7 +273,7 @@ async fn play_step(
             return Ok(Flow::Stop);
         }
         Step::Drop => {
-            let _ = packet_conn.stream.shutdown().await;
+            packet_conn.shutdown().await;
             return Ok(Flow::Stop);
         }
         Step::Sleep(duration) => tokio::time::sleep(duration).await,
@@ -733,38 +453,33 @@ impl Drop for ScriptedBroker {
     }
 }
 
-/// Options for a client of a test broker at `port`: defaults, but with `TCP_NODELAY`, since
-/// under a paused clock a segment held back by Nagle's algorithm (until the broker's
-/// delayed ACK, in real time) would let virtual time run past every deadline.
-pub(crate) fn client_options(client_id: &str, port: u16) -> MqttOptions {
-    let mut options = MqttOptions::new(client_id, ("127.0.0.1", port));
-    let mut network = NetworkOptions::new();
-    network.set_tcp_nodelay(true);
-    options.set_network_options(network);
-    options
-}
-
-/// The next result of `eventloop.poll()`, or a panic when none comes within the guard
-/// ([`DEFAULT_READ_TIMEOUT`] of tokio time), so a hung loop fails the test.
-pub(crate) async fn poll_within_guard(eventloop: &mut EventLoop) -> Result<Event, ConnectionError> {
-    match tokio::time::timeout(DEFAULT_READ_TIMEOUT, eventloop.poll()).await {
-        Ok(result) => result,
-        Err(_) => panic!("EventLoop::poll returned nothing within {DEFAULT_READ_TIMEOUT:?}"),
-    }
-}
-
-/// The next event of `eventloop`; panics on an error.
-pub(crate) async fn poll_event(eventloop: &mut EventLoop) -> Event {
-    match poll_within_guard(eventloop).await {
-        Ok(event) => event,
-        Err(error) => panic!("expected an event, EventLoop::poll failed: {error:?}"),
-    }
-}
-
-/// The next error of `eventloop`; panics on an event.
-pub(crate) async fn poll_error(eventloop: &mut EventLoop) -> ConnectionError {
-    match poll_within_guard(eventloop).await {
-        Ok(event) => panic!("expected an error, EventLoop::poll returned {event:?}"),
-        Err(error) => error,
+impl TestBroker {
+    /// Plays `scripts[i]` on the `i`-th accepted connection, each in its own task.
+    ///
+    /// After the last script's connection is accepted the listener closes, so a further
+    /// connection attempt is refused.
+    pub(crate) fn play(self, scripts: Vec<Vec<Step>>) -> ScriptedBroker {
+        let (events_tx, events) = mpsc::unbounded_channel();
+        let (finished_tx, finished) = watch::channel(0);
+        let failures = Arc::new(Mutex::new(Vec::new()));
+        let shared = Shared {
+            events: events_tx,
+            finished: Arc::new(finished_tx),
+            failures: Arc::clone(&failures),
+            read_timeout: self.read_timeout,
+        };
+        let expected = scripts.len();
+        let addr = self.addr;
+        let acceptor = tokio::spawn(accept_loop(self.listener, scripts, shared));
+        ScriptedBroker {
+            addr,
+            events,
+            finished,
+            failures,
+            expected,
+            read_timeout: self.read_timeout,
+            acceptor,
+            joined: false,
+        }
     }
 }
