@@ -1,71 +1,21 @@
-//! [`AsyncClient`], the cloneable async handle that sends requests to an [`EventLoop`], and its
-//! builder. Each public method builds its request once and sends it through `RequestTx`; it
-//! does not touch the network.
+//! [`AsyncClient`], the cloneable async handle that sends requests to an [`EventLoop`]. Each
+//! public method builds its request once and sends it through `RequestTx`; it does not touch
+//! the network. Over the 400-line target on purpose: it is the whole public surface of the
+//! async client (about 40 methods of a few lines, each with its docs); cutting the `impl`
+//! would part the variants (`try_*`, `*_tracked`) of one operation.
 
 use std::time::Duration;
 
-use crate::client::{
-    ClientBuildError, ClientError, IntoPublishPayload, Limits, PublishOptions, PublishTopic,
-    RequestTx, build_ack, owned, prepare_ack, untracked,
-};
-use crate::eventloop::request_channels;
+use super::builder::AsyncClientBuilder;
+use super::error::ClientError;
+use super::payload::{IntoPublishPayload, PublishOptions, owned};
+use super::request::{Limits, build_ack, prepare_ack, untracked};
+use super::topic::PublishTopic;
+use super::tx::RequestTx;
 use crate::mqttbytes::{Disconnect, Publish, QoS, SubscribeFilter};
+use crate::{ManualAck, MqttOptions, PublishNotice, Request, SubscribeNotice, UnsubscribeNotice};
 
-use crate::{
-    EventLoop, ManualAck, MqttOptions, PublishNotice, Request, SubscribeNotice, UnsubscribeNotice,
-};
-
-/// Builds an [`AsyncClient`] and the [`EventLoop`] it feeds.
-#[derive(Debug)]
-pub struct AsyncClientBuilder {
-    options: MqttOptions,
-    /// `None`: unbounded lanes.
-    pub(super) capacity: Option<usize>,
-}
-
-impl AsyncClientBuilder {
-    /// A builder whose lanes hold `options.request_channel_capacity()` requests each.
-    pub const fn new(options: MqttOptions) -> Self {
-        let capacity = Some(options.request_channel_capacity());
-        Self { options, capacity }
-    }
-
-    /// Bounded lanes of `capacity` requests each; `0` makes every send a rendezvous with the
-    /// event loop.
-    pub const fn capacity(mut self, capacity: usize) -> Self {
-        self.capacity = Some(capacity);
-        self
-    }
-
-    /// Unbounded lanes: sends never wait, and memory grows while the event loop lags.
-    pub const fn unbounded(mut self) -> Self {
-        self.capacity = None;
-        self
-    }
-
-    /// The client and its event loop. Invalid options are not checked here: the first
-    /// [`EventLoop::poll`] reports them as [`ConnectionError::InvalidOptions`].
-    ///
-    /// [`ConnectionError::InvalidOptions`]: crate::ConnectionError::InvalidOptions
-    pub fn build(self) -> (AsyncClient, EventLoop) {
-        let limits = Limits::new(self.options.max_outgoing_packet_size());
-        let (senders, receivers) = request_channels(self.capacity);
-        let eventloop = EventLoop::from_receivers(self.options, receivers);
-        let tx = RequestTx::Lanes(senders);
-        (AsyncClient { tx, limits }, eventloop)
-    }
-
-    /// As [`AsyncClientBuilder::build`], after checking the options.
-    ///
-    /// # Errors
-    /// [`ClientBuildError::Config`] when [`MqttOptions::validate`] refuses the options.
-    pub fn try_build(self) -> Result<(AsyncClient, EventLoop), ClientBuildError> {
-        self.options.validate()?;
-        Ok(self.build())
-    }
-}
-
-/// An async handle to an [`EventLoop`]: cheap to clone, usable from any task.
+/// An async handle to an [`EventLoop`](crate::EventLoop): cheap to clone, usable from any task.
 ///
 /// Every method validates its arguments before anything is sent and refuses bad input with a
 /// [`ClientError`] that hands the request back. Sending is the only effect: nothing reaches
@@ -84,7 +34,7 @@ impl AsyncClientBuilder {
 /// keep their order among themselves. The event loop holds one such blocked publish; further
 /// publishes wait in the bounded lane.
 ///
-/// Before [`EventLoop::poll`] hands out an event it takes every request that is ready, so
+/// Before [`EventLoop::poll`](crate::EventLoop::poll) hands out an event it takes every request that is ready, so
 /// the task that drives `poll` may await requests between polls while the window has room.
 /// One pattern can still block that task for good: it awaits a QoS 1/2 publish while the
 /// window is full, the loop holds a blocked publish and the lane is full, and no
@@ -286,7 +236,7 @@ impl AsyncClient {
     }
 
     /// Subscribes to one filter, waiting while the control lane is full. Matching publishes
-    /// arrive as [`Event::Incoming`](crate::Event::Incoming) from [`EventLoop::poll`].
+    /// arrive as [`Event::Incoming`](crate::Event::Incoming) from [`EventLoop::poll`](crate::EventLoop::poll).
     ///
     /// # Errors
     /// [`ClientError::InvalidFilter`], [`ClientError::PayloadTooLarge`] or

@@ -7,10 +7,17 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::*;
+use crate::eventloop::{RequestSenders, Stamped};
+use crate::mqttbytes::{PubRec, Publish, QoS, Subscribe, SubscribeFilter, Unsubscribe};
+use crate::notice::NoticeTx;
 use crate::notice::PublishResult;
+use crate::{ConfigError, ManualAck, Request};
 use crate::{
     ConnectionError, Disconnect, MqttOptions, PubAck, SubAck, SubscribeReasonCode, UnsubAck,
 };
+use bytes::BytesMut;
+use request::Limits;
+use tx::RequestTx;
 
 mod ack;
 mod blocking;
