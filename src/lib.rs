@@ -128,6 +128,7 @@ pub mod mqttbytes;
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
 
+pub use mqttbytes::topic::InvalidTopic;
 pub use mqttbytes::v4;
 pub use mqttbytes::{
     ConnAck, Connect, ConnectAuth, ConnectReturnCode, Disconnect, Error, FixedHeader, LastWill,
@@ -151,7 +152,7 @@ mod transport;
 
 pub use client::{
     AsyncClient, AsyncClientBuilder, Client, ClientBuildError, ClientBuilder, ClientError,
-    Connection, IntoPublishPayload, InvalidTopic, Iter, PublishOptions, PublishTopic, RecvError,
+    Connection, IntoPublishPayload, Iter, PublishOptions, PublishTopic, RecvError,
     RecvTimeoutError, TryRecvError, ValidatedTopic,
 };
 pub use event::{Event, Incoming, Outgoing};

@@ -3,7 +3,7 @@
 
 use std::io;
 
-use super::topic::InvalidTopic;
+use crate::mqttbytes::topic::InvalidTopic;
 use crate::{ConfigError, Request};
 
 /// Why a client call was refused. Nothing was sent; the request is handed back (see
@@ -39,6 +39,9 @@ pub enum ClientError {
         request: Box<Request>,
     },
     /// A subscribe or unsubscribe without any filter.
+    ///
+    /// The rule is the codec's (`mqttbytes::primitives::has_filters`); this variant only
+    /// carries the refused request back, and is built in one place, `client::request`.
     #[error("[MQTT-3.8.3-3] a subscribe or unsubscribe needs at least one topic filter")]
     EmptySubscription(Box<Request>),
     /// The encoded packet would exceed the maximum outgoing packet size, so it could never be
@@ -53,6 +56,9 @@ pub enum ClientError {
         request: Box<Request>,
     },
     /// An acknowledgement for packet id 0, which no QoS 1 or 2 publish carries.
+    ///
+    /// The rule is the codec's (`mqttbytes::primitives::nonzero_pkid`); this variant only
+    /// carries the refused request back, and is built in one place, `client::request`.
     #[error("[MQTT-2.3.1-1] cannot acknowledge packet id 0")]
     PacketIdZero(Box<Request>),
     /// A `*_tracked` method on a client made from a plain request sender: no event loop would

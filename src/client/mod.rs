@@ -24,4 +24,4 @@ pub use connection::{Connection, Iter, RecvError, RecvTimeoutError, TryRecvError
 pub use error::{ClientBuildError, ClientError};
 pub use payload::{IntoPublishPayload, PublishOptions};
 pub use sync_client::Client;
-pub use topic::{InvalidTopic, PublishTopic, ValidatedTopic};
+pub use topic::{PublishTopic, ValidatedTopic};

@@ -5,9 +5,12 @@ use bytes::Bytes;
 
 use super::error::ClientError;
 use super::payload::{IntoPublishPayload, PublishOptions};
-use super::topic::{InvalidTopic, PublishTopic, check_filter, check_topic};
+use super::topic::PublishTopic;
+use crate::mqttbytes::primitives::{has_filters, nonzero_pkid};
+use crate::mqttbytes::topic::{InvalidTopic, check_topic_filter, check_topic_name};
 use crate::mqttbytes::{
-    MAX_REMAINING_LENGTH, PubAck, PubRec, Publish, QoS, Subscribe, SubscribeFilter, Unsubscribe,
+    MAX_REMAINING_LENGTH, PacketType, PubAck, PubRec, Publish, QoS, Subscribe, SubscribeFilter,
+    Unsubscribe,
 };
 use crate::request::Envelope;
 use crate::{ManualAck, Request};
@@ -43,7 +46,7 @@ impl Limits {
     ) -> Result<Request, ClientError> {
         let (topic, checked) = match topic.into() {
             PublishTopic::Unvalidated(topic) => {
-                let checked = check_topic(&topic);
+                let checked = check_topic_name(&topic);
                 (Bytes::from(topic), checked)
             }
             PublishTopic::Validated(topic) => (topic.0, Ok(())),
@@ -71,7 +74,10 @@ impl Limits {
         filters: impl IntoIterator<Item = SubscribeFilter>,
     ) -> Result<Request, ClientError> {
         let subscribe = Subscribe::new_many(filters);
-        let verdict = FilterVerdict::of(subscribe.filters.iter().map(|filter| &filter.path));
+        let verdict = FilterVerdict::of(
+            PacketType::Subscribe,
+            subscribe.filters.iter().map(|filter| &filter.path),
+        );
         let size = subscribe.size();
         self.check_filters(verdict, size, Request::Subscribe(subscribe))
     }
@@ -83,7 +89,7 @@ impl Limits {
     ) -> Result<Request, ClientError> {
         let topics = topics.into_iter().map(Into::into).collect();
         let unsubscribe = Unsubscribe { pkid: 0, topics };
-        let verdict = FilterVerdict::of(unsubscribe.topics.iter());
+        let verdict = FilterVerdict::of(PacketType::Unsubscribe, unsubscribe.topics.iter());
         let size = unsubscribe.size();
         self.check_filters(verdict, size, Request::Unsubscribe(unsubscribe))
     }
@@ -129,11 +135,14 @@ enum FilterVerdict {
 }
 
 impl FilterVerdict {
-    fn of<'a>(mut filters: impl ExactSizeIterator<Item = &'a String>) -> Self {
-        if filters.len() == 0 {
+    fn of<'a>(
+        packet_type: PacketType,
+        mut filters: impl ExactSizeIterator<Item = &'a String>,
+    ) -> Self {
+        if has_filters(filters.len(), packet_type).is_err() {
             return Self::Empty;
         }
-        let invalid = filters.find_map(|filter| Some((filter, check_filter(filter).err()?)));
+        let invalid = filters.find_map(|filter| Some((filter, check_topic_filter(filter).err()?)));
         match invalid {
             Some((filter, reason)) => Self::Invalid {
                 filter: filter.clone(),
@@ -155,12 +164,12 @@ pub(crate) const fn prepare_ack(publish: &Publish) -> Option<ManualAck> {
 
 /// A manual acknowledgement: its packet id must be non-zero.
 pub(crate) fn build_ack(ack: ManualAck) -> Result<Request, ClientError> {
-    let pkid = match ack {
-        ManualAck::PubAck(ack) => ack.pkid,
-        ManualAck::PubRec(ack) => ack.pkid,
+    let (pkid, packet_type) = match ack {
+        ManualAck::PubAck(ack) => (ack.pkid, PacketType::PubAck),
+        ManualAck::PubRec(ack) => (ack.pkid, PacketType::PubRec),
     };
     let request = Request::from(ack);
-    if pkid == 0 {
+    if nonzero_pkid(pkid, packet_type).is_err() {
         return Err(ClientError::PacketIdZero(Box::new(request)));
     }
     Ok(request)

@@ -2,6 +2,7 @@
 //! errors here; those belong to the connection layer.
 
 use super::PacketType;
+use super::topic::InvalidTopic;
 
 /// Every way the codec can refuse bytes or a packet.
 ///
@@ -143,4 +144,17 @@ pub enum Error {
     /// SUBACK return code other than 0, 1, 2 or 0x80.
     #[error("[MQTT-3.9.3-2] invalid suback return code {0:#04x}")]
     InvalidSubscribeReasonCode(u8),
+}
+
+impl Error {
+    /// The codec's name for a broken topic-name rule (the rules and [`InvalidTopic`] live in
+    /// `topic.rs`; the codec keeps its own public variants for them).
+    pub(crate) const fn from_invalid_topic(reason: InvalidTopic) -> Self {
+        match reason {
+            InvalidTopic::Empty => Self::EmptyTopic,
+            InvalidTopic::NullCharacter => Self::NullCharacter,
+            InvalidTopic::Wildcard | InvalidTopic::MisplacedWildcard => Self::WildcardInTopic,
+            InvalidTopic::TooLong { len } => Self::PayloadTooLong(len),
+        }
+    }
 }

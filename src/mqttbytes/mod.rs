@@ -9,10 +9,10 @@ mod connect;
 mod error;
 mod header;
 mod ping;
-mod primitives;
+pub(crate) mod primitives;
 mod publish;
 mod subscribe;
-mod topic;
+pub(crate) mod topic;
 mod unsubscribe;
 
 #[cfg(test)]
@@ -31,7 +31,6 @@ pub use header::{FixedHeader, check};
 use header::{check_frame, split_body};
 pub use ping::{Disconnect, PingReq, PingResp};
 pub use publish::Publish;
-pub(crate) use publish::is_plain_topic_name;
 pub use subscribe::{SubAck, Subscribe, SubscribeFilter, SubscribeReasonCode};
 pub use topic::{has_wildcards, matches, valid_filter, valid_topic};
 pub use unsubscribe::Unsubscribe;

@@ -44,12 +44,23 @@ pub(crate) fn read_pkid(stream: &mut Bytes, packet_type: PacketType) -> Result<u
     read_u16(stream).and_then(|pkid| nonzero_pkid(pkid, packet_type))
 }
 
-/// [MQTT-2.3.1-1] refuses packet id 0 where an id is required.
+/// [MQTT-2.3.1-1] refuses packet id 0 where an id is required. The one home of this rule:
+/// the codec (read and write) and the client's manual acks call it.
 #[inline]
 pub(crate) const fn nonzero_pkid(pkid: u16, packet_type: PacketType) -> Result<u16, Error> {
     match pkid {
         0 => Err(Error::PacketIdZero(packet_type)),
         pkid => Ok(pkid),
+    }
+}
+
+/// [MQTT-3.8.3-3], [MQTT-3.10.3-2] a SUBSCRIBE or UNSUBSCRIBE carries at least one topic
+/// filter. The one home of this rule: the codec (read and write) and the client call it.
+#[inline]
+pub(crate) const fn has_filters(count: usize, packet_type: PacketType) -> Result<(), Error> {
+    match count {
+        0 => Err(Error::EmptySubscription(packet_type)),
+        _ => Ok(()),
     }
 }
 

@@ -5,6 +5,7 @@ use bytes::{Buf, BufMut, Bytes, BytesMut};
 
 use super::header::{fixed_byte1, frame_size};
 use super::primitives::{nonzero_pkid, put_varint, split_u16};
+use super::topic::{self, is_plain_topic_name};
 use super::{Error, FixedHeader, MAX_REMAINING_LENGTH, PacketType, QoS, qos};
 
 /// PUBLISH: an application message. The topic is kept as UTF-8 `Bytes` so decoding does not copy.
@@ -231,70 +232,14 @@ fn check_topic_name(topic: &[u8]) -> Result<(), Error> {
     check_topic_name_slow(topic)
 }
 
-/// True when `topic` is non-empty and holds no `0`, `+`, `#` or non-ASCII byte: then it
-/// keeps every topic-name rule but the 65,535-byte length. False does not mean invalid
-/// (a non-ASCII topic may be valid UTF-8); it means "look closer".
-#[inline(always)]
-pub(crate) fn is_plain_topic_name(topic: &[u8]) -> bool {
-    match topic.last_chunk::<8>() {
-        Some(&last) => {
-            let (words, _) = topic.as_chunks::<8>();
-            let marks = words
-                .iter()
-                .fold(word_marks(u64::from_ne_bytes(last)), |marks, &word| {
-                    marks | word_marks(u64::from_ne_bytes(word))
-                });
-            marks & HIGHS == 0
-        }
-        // Shorter than a word (or empty): byte by byte.
-        None => !topic.is_empty() && !topic.iter().any(|&byte| suspect_byte(byte)),
-    }
-}
-
-/// 0x01 in every byte of a word.
-const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
-/// 0x80 in every byte of a word.
-const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
-/// `+` in every byte of a word.
-const PLUSES: u64 = ONES * b'+' as u64;
-
-/// Bit 3 in every byte: `#` (0x23) and `+` (0x2B) differ only there.
-const BIT3S: u64 = ONES * 0x08;
-
-/// A word whose high bits ([`HIGHS`]) are all clear exactly when no byte of `word` is
-/// `0`, `+`, `#` or non-ASCII (a SWAR test, exact as a yes/no).
-///
-/// A non-ASCII byte shows in `word` itself. With every byte ASCII, `byte - 1` sets the
-/// high bit only for a zero byte (or, through the borrow, just above one, which is
-/// flagged anyway). With bit 3 set, `#` turns into `+`, so XOR with `+` zeroes exactly the
-/// wildcards and the same subtraction finds them.
-#[inline]
-const fn word_marks(word: u64) -> u64 {
-    let wildcards = (word | BIT3S) ^ PLUSES;
-    word.wrapping_sub(ONES) | wildcards.wrapping_sub(ONES) | word
-}
-
-/// True for a byte the fast path of [`check_topic_name`] must look at more closely.
-const fn suspect_byte(byte: u8) -> bool {
-    byte == 0 || byte == b'+' || byte == b'#' || !byte.is_ascii()
-}
-
-/// The rare path of [`check_topic_name`]: names the broken rule, or accepts a valid
-/// non-ASCII topic.
+/// The rare path of [`check_topic_name`]: [MQTT-1.5.3-1] well-formed UTF-8 (a string rule,
+/// the codec's), then the topic-name rules of `topic::check_topic_name`, which names the
+/// broken rule or accepts a valid non-ASCII topic.
 #[cold]
 #[inline(never)]
 fn check_topic_name_slow(topic: &[u8]) -> Result<(), Error> {
-    if topic.is_empty() {
-        return Err(Error::EmptyTopic);
-    }
-    std::str::from_utf8(topic).map_err(|_| Error::TopicNotUtf8)?;
-    if topic.contains(&0) {
-        return Err(Error::NullCharacter);
-    }
-    if topic.iter().any(|&byte| byte == b'+' || byte == b'#') {
-        return Err(Error::WildcardInTopic);
-    }
-    Ok(())
+    let topic = std::str::from_utf8(topic).map_err(|_| Error::TopicNotUtf8)?;
+    topic::check_topic_name(topic).map_err(Error::from_invalid_topic)
 }
 
 impl std::fmt::Debug for Publish {

@@ -4,7 +4,9 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::header::{fixed_byte1, frame_size, write_packet};
-use super::primitives::{nonzero_pkid, read_mqtt_string, read_pkid, read_u8, write_mqtt_string};
+use super::primitives::{
+    has_filters, nonzero_pkid, read_mqtt_string, read_pkid, read_u8, write_mqtt_string,
+};
 use super::{Error, FixedHeader, PacketType, QoS, qos};
 
 /// SUBSCRIBE: one or more topic filters.
@@ -130,9 +132,7 @@ impl Subscribe {
             filters.push(SubscribeFilter::new(path, qos(options)?));
         }
         // [MQTT-3.8.3-3] at least one filter.
-        if filters.is_empty() {
-            return Err(Error::EmptySubscription(PacketType::Subscribe));
-        }
+        has_filters(filters.len(), PacketType::Subscribe)?;
         Ok(Self { pkid, filters })
     }
 
@@ -143,9 +143,7 @@ impl Subscribe {
     /// or [`Error::PayloadTooLong`] in a filter; nothing is written on error.
     pub fn write(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
         let pkid = nonzero_pkid(self.pkid, PacketType::Subscribe)?;
-        if self.filters.is_empty() {
-            return Err(Error::EmptySubscription(PacketType::Subscribe));
-        }
+        has_filters(self.filters.len(), PacketType::Subscribe)?;
         let byte1 = fixed_byte1(PacketType::Subscribe);
         write_packet(buffer, byte1, self.remaining_len(), |buffer| {
             buffer.put_u16(pkid);

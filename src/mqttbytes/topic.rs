@@ -1,5 +1,6 @@
-//! Topic name and filter rules (MQTT 3.1.1 §4.7): validation and matching. Pure string
-//! functions; the codec enforces the wire rules on its own.
+//! Topic name and filter rules (MQTT 3.1.1 §4.7) and their one error type, [`InvalidTopic`]:
+//! validation (the codec's PUBLISH and the client's requests both call it) and matching.
+//! Pure string functions.
 
 /// True when `topic` holds no wildcard (`+` or `#`). The empty string passes here; the
 /// client refuses an empty publish topic separately.
@@ -85,6 +86,128 @@ pub fn matches(topic: &str, filter: &str) -> bool {
         }
     }
     topic_levels.next().is_none()
+}
+
+/// Why a topic name or topic filter is refused before anything is sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum InvalidTopic {
+    /// The topic or filter is empty.
+    #[error("[MQTT-4.7.3-1] topic is empty")]
+    Empty,
+    /// A topic name (not a filter) contains `+` or `#`.
+    #[error("[MQTT-3.3.2-2] topic name contains a wildcard (+ or #)")]
+    Wildcard,
+    /// A filter places `#` other than alone in the last level, or `+` other than alone in a level.
+    #[error("[MQTT-4.7.1-2] misplaced wildcard: # must be the whole last level, + a whole level")]
+    MisplacedWildcard,
+    /// The topic or filter contains U+0000.
+    #[error("[MQTT-1.5.3-2] topic contains the null character U+0000")]
+    NullCharacter,
+    /// The topic or filter is longer than 65,535 bytes.
+    #[error("topic is {len} bytes long; the limit is 65535 bytes")]
+    TooLong {
+        /// Its length in bytes.
+        len: usize,
+    },
+}
+
+/// Longest topic name or filter: its length is a `u16` on the wire (MQTT 3.1.1 §1.5.3).
+pub(crate) const MAX_TOPIC_LEN_BYTES: usize = 65_535;
+
+/// A publish topic name: the common rules, then [MQTT-3.3.2-2] no wildcard. Most topics pass
+/// the word-at-a-time scan ([`is_plain_topic_name`]), which proves every rule but the
+/// length at once.
+///
+/// # Errors
+/// The first rule broken, in the order empty, too long, U+0000, wildcard.
+pub(crate) fn check_topic_name(topic: &str) -> Result<(), InvalidTopic> {
+    if topic.len() <= MAX_TOPIC_LEN_BYTES && is_plain_topic_name(topic.as_bytes()) {
+        return Ok(());
+    }
+    check_common(topic)?;
+    if !valid_topic(topic) {
+        return Err(InvalidTopic::Wildcard);
+    }
+    Ok(())
+}
+
+/// A subscription filter: the common rules, then [MQTT-4.7.1-2] and [MQTT-4.7.1-3]
+/// wildcard placement.
+///
+/// # Errors
+/// The first rule broken, in the order empty, too long, U+0000, misplaced wildcard.
+pub(crate) fn check_topic_filter(filter: &str) -> Result<(), InvalidTopic> {
+    check_common(filter)?;
+    if !valid_filter(filter) {
+        return Err(InvalidTopic::MisplacedWildcard);
+    }
+    Ok(())
+}
+
+/// Rules shared by topic names and filters, in the order they are reported: [MQTT-4.7.3-1]
+/// non-empty, the 65,535-byte string length, [MQTT-1.5.3-2] no U+0000.
+fn check_common(topic: &str) -> Result<(), InvalidTopic> {
+    if topic.is_empty() {
+        return Err(InvalidTopic::Empty);
+    }
+    if topic.len() > MAX_TOPIC_LEN_BYTES {
+        return Err(InvalidTopic::TooLong { len: topic.len() });
+    }
+    if topic.contains('\0') {
+        return Err(InvalidTopic::NullCharacter);
+    }
+    Ok(())
+}
+
+/// True when `topic` is non-empty and holds no `0`, `+`, `#` or non-ASCII byte: then it
+/// keeps every topic-name rule but the 65,535-byte length. False does not mean invalid
+/// (a non-ASCII topic may be valid UTF-8); it means "look closer".
+#[inline(always)]
+pub(crate) fn is_plain_topic_name(topic: &[u8]) -> bool {
+    match topic.last_chunk::<8>() {
+        Some(&last) => {
+            let (words, _) = topic.as_chunks::<8>();
+            let marks = words
+                .iter()
+                .fold(word_marks(u64::from_ne_bytes(last)), |marks, &word| {
+                    marks | word_marks(u64::from_ne_bytes(word))
+                });
+            marks & HIGHS == 0
+        }
+        // Shorter than a word (or empty): byte by byte.
+        None => !topic.is_empty() && !topic.iter().any(|&byte| suspect_byte(byte)),
+    }
+}
+
+/// 0x01 in every byte of a word.
+const ONES: u64 = u64::from_ne_bytes([0x01; 8]);
+
+/// 0x80 in every byte of a word.
+const HIGHS: u64 = u64::from_ne_bytes([0x80; 8]);
+
+/// `+` in every byte of a word.
+const PLUSES: u64 = ONES * b'+' as u64;
+
+/// Bit 3 in every byte: `#` (0x23) and `+` (0x2B) differ only there.
+const BIT3S: u64 = ONES * 0x08;
+
+/// A word whose high bits ([`HIGHS`]) are all clear exactly when no byte of `word` is
+/// `0`, `+`, `#` or non-ASCII (a SWAR test, exact as a yes/no).
+///
+/// A non-ASCII byte shows in `word` itself. With every byte ASCII, `byte - 1` sets the
+/// high bit only for a zero byte (or, through the borrow, just above one, which is
+/// flagged anyway). With bit 3 set, `#` turns into `+`, so XOR with `+` zeroes exactly the
+/// wildcards and the same subtraction finds them.
+#[inline]
+const fn word_marks(word: u64) -> u64 {
+    let wildcards = (word | BIT3S) ^ PLUSES;
+    word.wrapping_sub(ONES) | wildcards.wrapping_sub(ONES) | word
+}
+
+/// True for a byte the fast path ([`is_plain_topic_name`]) must look at more closely.
+const fn suspect_byte(byte: u8) -> bool {
+    byte == 0 || byte == b'+' || byte == b'#' || !byte.is_ascii()
 }
 
 #[cfg(test)]

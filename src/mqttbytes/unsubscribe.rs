@@ -3,7 +3,9 @@
 use bytes::{BufMut, Bytes, BytesMut};
 
 use super::header::{fixed_byte1, frame_size, write_packet};
-use super::primitives::{nonzero_pkid, read_mqtt_string, read_pkid, write_mqtt_string};
+use super::primitives::{
+    has_filters, nonzero_pkid, read_mqtt_string, read_pkid, write_mqtt_string,
+};
 use super::{Error, FixedHeader, PacketType};
 
 /// UNSUBSCRIBE: one or more topic filters to remove.
@@ -54,9 +56,7 @@ impl Unsubscribe {
             topics.push(read_mqtt_string(&mut body)?);
         }
         // [MQTT-3.10.3-2] at least one filter.
-        if topics.is_empty() {
-            return Err(Error::EmptySubscription(PacketType::Unsubscribe));
-        }
+        has_filters(topics.len(), PacketType::Unsubscribe)?;
         Ok(Self { pkid, topics })
     }
 
@@ -67,9 +67,7 @@ impl Unsubscribe {
     /// or [`Error::PayloadTooLong`] in a filter; nothing is written on error.
     pub fn write(&self, buffer: &mut BytesMut) -> Result<usize, Error> {
         let pkid = nonzero_pkid(self.pkid, PacketType::Unsubscribe)?;
-        if self.topics.is_empty() {
-            return Err(Error::EmptySubscription(PacketType::Unsubscribe));
-        }
+        has_filters(self.topics.len(), PacketType::Unsubscribe)?;
         let byte1 = fixed_byte1(PacketType::Unsubscribe);
         write_packet(buffer, byte1, self.remaining_len(), |buffer| {
             buffer.put_u16(pkid);

@@ -8,6 +8,7 @@ use bytes::Bytes;
 
 use super::*;
 use crate::eventloop::{RequestSenders, Stamped};
+use crate::mqttbytes::topic::InvalidTopic;
 use crate::mqttbytes::{PubRec, Publish, QoS, Subscribe, SubscribeFilter, Unsubscribe};
 use crate::notice::NoticeTx;
 use crate::notice::PublishResult;
