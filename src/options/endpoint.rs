@@ -1,10 +1,21 @@
 //! How the client opens and identifies the connection beyond the broker address: the socket
-//! connector that replaces TCP, and the TLS server name. It stores them; `transport` uses them.
+//! connector that replaces TCP, the TLS server name, the HTTP proxy and the WebSocket request
+//! modifier. It stores them; `transport` uses them.
 
 use std::future::Future;
 use std::io;
 
+#[cfg(feature = "websocket")]
+use std::future::IntoFuture;
+
+#[cfg(feature = "websocket")]
+use async_tungstenite::tungstenite::http::Request;
+
 use super::{MqttOptions, NetworkOptions};
+#[cfg(feature = "proxy")]
+use crate::transport::Proxy;
+#[cfg(feature = "websocket")]
+use crate::transport::RequestModifier;
 use crate::transport::{AsyncReadWrite, SocketConnector};
 
 impl MqttOptions {
@@ -106,5 +117,73 @@ impl MqttOptions {
     /// The server-name override, if set; `None` means the dialled host is used.
     pub fn tls_server_name(&self) -> Option<&str> {
         self.tls_server_name.as_deref()
+    }
+}
+
+/// The route to the broker beyond its address: an HTTP proxy, and the WebSocket upgrade
+/// request modifier.
+#[cfg(any(feature = "proxy", feature = "websocket"))]
+impl MqttOptions {
+    /// Tunnels TCP, TLS and WebSocket connections through an HTTP CONNECT proxy (Unix
+    /// sockets never use it).
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+    pub fn set_proxy(&mut self, proxy: Proxy) -> &mut Self {
+        self.proxy = Some(proxy);
+        self
+    }
+
+    /// The proxy (a clone), if any.
+    #[cfg(feature = "proxy")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "proxy")))]
+    pub fn proxy(&self) -> Option<Proxy> {
+        self.proxy.clone()
+    }
+
+    /// Sets an async function that may change the WebSocket upgrade request (for example add
+    /// an `Authorization` header) before every connection attempt. Replaces a fallible one.
+    ///
+    /// The `mqtt` sub-protocol header is already set when the modifier runs.
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub fn set_request_modifier<F, O>(&mut self, modifier: F) -> &mut Self
+    where
+        F: Fn(Request<()>) -> O + Send + Sync + 'static,
+        O: IntoFuture<Output = Request<()>>,
+        O::IntoFuture: Send + 'static,
+    {
+        self.request_modifier = Some(RequestModifier::infallible(modifier));
+        self
+    }
+
+    /// As [`MqttOptions::set_request_modifier`], for a modifier that can fail: its error
+    /// ends the attempt as
+    /// [`WebsocketError::RequestModifier`](crate::WebsocketError::RequestModifier).
+    /// Replaces an infallible one.
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub fn set_fallible_request_modifier<F, O, E>(&mut self, modifier: F) -> &mut Self
+    where
+        F: Fn(Request<()>) -> O + Send + Sync + 'static,
+        O: IntoFuture<Output = Result<Request<()>, E>>,
+        O::IntoFuture: Send + 'static,
+        E: std::error::Error + Send + Sync + 'static,
+    {
+        self.request_modifier = Some(RequestModifier::fallible(modifier));
+        self
+    }
+
+    /// Whether a request modifier is set.
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub const fn has_request_modifier(&self) -> bool {
+        self.request_modifier.is_some()
+    }
+
+    /// The request modifier (a cheap clone of its handle), if one is set.
+    #[cfg(feature = "websocket")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "websocket")))]
+    pub fn request_modifier(&self) -> Option<RequestModifier> {
+        self.request_modifier.clone()
     }
 }

@@ -12,6 +12,7 @@ mod reconnect;
 mod session;
 #[cfg(test)]
 mod tests;
+mod transport;
 #[cfg(feature = "url")]
 mod url;
 
@@ -22,7 +23,7 @@ use bytes::Bytes;
 
 use crate::mqttbytes::{ConnectAuth, LastWill};
 
-pub use broker::{Broker, Transport};
+pub use broker::Broker;
 pub use builder::MqttOptionsBuilder;
 pub(crate) use connect::build_connect;
 pub use connect::is_mqtt_minimum_client_id;
@@ -30,6 +31,7 @@ pub use error::{ConfigError, OptionError};
 pub use network::NetworkOptions;
 pub use reconnect::Backoff;
 pub(crate) use reconnect::CredentialsError;
+pub use transport::Transport;
 
 /// Keep-alive interval of new options.
 const DEFAULT_KEEP_ALIVE_SECS: u16 = 60;
