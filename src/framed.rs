@@ -8,10 +8,10 @@ use bytes::BytesMut;
 use log::trace;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
+use crate::eventloop::Traffic;
 use crate::mqttbytes::{Error as CodecError, Packet, Publish};
 use crate::summary::{PublishSummary, Summary};
 use crate::transport::Stream;
-use crate::{ConnectionError, Traffic};
 
 /// First read reservation: enough for a CONNACK or a few acks, so an idle connection
 /// holds a small buffer.
@@ -55,12 +55,12 @@ impl Network {
     /// Reads the next packet, waiting for the network when no whole frame is buffered.
     ///
     /// Cancel safe: bytes read so far stay in the buffer and a frame is consumed only whole.
-    pub(crate) async fn read(&mut self) -> Result<Packet, ConnectionError> {
+    pub(crate) async fn read(&mut self) -> Result<Packet, NetworkError> {
         loop {
             let needed = match Packet::read(&mut self.read, self.max_incoming_size) {
                 Ok(packet) => return Ok(self.received(packet)),
                 Err(CodecError::InsufficientBytes(needed)) => needed,
-                Err(error) => return Err(ConnectionError::Decode(error)),
+                Err(error) => return Err(NetworkError::Decode(error)),
             };
             self.read.reserve(needed.max(self.read_chunk));
             let spare = self.read.capacity() - self.read.len();
@@ -77,19 +77,19 @@ impl Network {
     }
 
     /// Returns a packet that is already whole in the read buffer, without waiting.
-    pub(crate) fn read_buffered(&mut self) -> Result<Option<Packet>, ConnectionError> {
+    pub(crate) fn read_buffered(&mut self) -> Result<Option<Packet>, NetworkError> {
         match Packet::read(&mut self.read, self.max_incoming_size) {
             Ok(packet) => Ok(Some(self.received(packet))),
             Err(CodecError::InsufficientBytes(_)) => Ok(None),
-            Err(error) => Err(ConnectionError::Decode(error)),
+            Err(error) => Err(NetworkError::Decode(error)),
         }
     }
 
     /// Encodes `packet` into the write buffer; nothing reaches the network until [`Self::flush`].
-    pub(crate) fn write(&mut self, packet: &Packet) -> Result<usize, ConnectionError> {
+    pub(crate) fn write(&mut self, packet: &Packet) -> Result<usize, NetworkError> {
         let size = packet
             .write(&mut self.write, self.max_outgoing_size)
-            .map_err(ConnectionError::Encode)?;
+            .map_err(NetworkError::Encode)?;
         trace!("out: {}", Summary(packet));
         self.traffic.packets_out = self.traffic.packets_out.saturating_add(1);
         Ok(size)
@@ -97,16 +97,16 @@ impl Network {
 
     /// Encodes a publish the caller keeps (a stored QoS 1/2 publish), checked against the
     /// maximum outgoing packet size like [`Self::write`].
-    pub(crate) fn write_publish(&mut self, publish: &Publish) -> Result<usize, ConnectionError> {
+    pub(crate) fn write_publish(&mut self, publish: &Publish) -> Result<usize, NetworkError> {
         let pkt_size = publish.size();
         if pkt_size > self.max_outgoing_size {
             let max = self.max_outgoing_size;
             let error = CodecError::OutgoingPacketTooLarge { pkt_size, max };
-            return Err(ConnectionError::Encode(error));
+            return Err(NetworkError::Encode(error));
         }
         let size = publish
             .write(&mut self.write)
-            .map_err(ConnectionError::Encode)?;
+            .map_err(NetworkError::Encode)?;
         trace!("out: {}", PublishSummary(publish));
         self.traffic.packets_out = self.traffic.packets_out.saturating_add(1);
         Ok(size)
@@ -140,10 +140,35 @@ impl Network {
         packet
     }
 
-    fn closed_error(&self) -> ConnectionError {
+    fn closed_error(&self) -> NetworkError {
         match self.read.len() {
-            0 => ConnectionError::ConnectionClosed,
-            buffered => ConnectionError::TruncatedPacket { buffered },
+            0 => NetworkError::ConnectionClosed,
+            buffered => NetworkError::TruncatedPacket { buffered },
         }
+    }
+}
+
+/// Why reading or writing packets failed. The network's own error: the event loop reports
+/// each variant under the public `ConnectionError` variant of the same name.
+#[derive(Debug)]
+pub(crate) enum NetworkError {
+    /// The broker sent bytes the codec refuses.
+    Decode(CodecError),
+    /// An outgoing packet cannot be encoded (or exceeds the outgoing size limit).
+    Encode(CodecError),
+    /// The socket failed.
+    Io(io::Error),
+    /// The broker closed the connection on a packet boundary.
+    ConnectionClosed,
+    /// The broker closed the connection with part of a packet buffered.
+    TruncatedPacket {
+        /// Bytes of the unfinished packet received.
+        buffered: usize,
+    },
+}
+
+impl From<io::Error> for NetworkError {
+    fn from(error: io::Error) -> Self {
+        Self::Io(error)
     }
 }

@@ -13,7 +13,9 @@ use super::request::{Limits, build_ack, prepare_ack, untracked};
 use super::topic::PublishTopic;
 use super::tx::RequestTx;
 use crate::mqttbytes::{Disconnect, Publish, QoS, SubscribeFilter};
-use crate::{ManualAck, MqttOptions, PublishNotice, Request, SubscribeNotice, UnsubscribeNotice};
+use crate::notice::{PublishNotice, SubscribeNotice, UnsubscribeNotice};
+use crate::options::MqttOptions;
+use crate::request::{ManualAck, Request};
 
 /// An async handle to an [`EventLoop`](crate::EventLoop): cheap to clone, usable from any task.
 ///

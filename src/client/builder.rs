@@ -7,8 +7,9 @@ use super::error::ClientBuildError;
 use super::request::Limits;
 use super::sync_client::Client;
 use super::tx::RequestTx;
+use crate::eventloop::EventLoop;
 use crate::eventloop::request_channels;
-use crate::{EventLoop, MqttOptions};
+use crate::options::MqttOptions;
 
 /// Builds an [`AsyncClient`] and the [`EventLoop`] it feeds.
 #[derive(Debug)]

@@ -8,7 +8,8 @@ use std::{io, panic, thread};
 
 use tokio::runtime::{self, Handle, Runtime};
 
-use crate::{ConnectionError, Event, EventLoop};
+use crate::event::Event;
+use crate::eventloop::{ConnectionError, EventLoop};
 
 /// Every client handle is gone and the event loop finished its work, or a disconnect completed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]

@@ -4,7 +4,8 @@
 use std::io;
 
 use crate::mqttbytes::topic::InvalidTopic;
-use crate::{ConfigError, Request};
+use crate::options::ConfigError;
+use crate::request::Request;
 
 /// Why a client call was refused. Nothing was sent; the request is handed back (see
 /// [`ClientError::into_request`]).

@@ -13,7 +13,7 @@ use crate::mqttbytes::{
     Unsubscribe,
 };
 use crate::request::Envelope;
-use crate::{ManualAck, Request};
+use crate::request::{ManualAck, Request};
 
 /// Largest frame the codec can encode: one header byte, a 4-byte remaining length, the body.
 const MAX_FRAME_BYTES: usize = 1 + 4 + MAX_REMAINING_LENGTH;

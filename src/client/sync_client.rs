@@ -12,7 +12,9 @@ use super::payload::{IntoPublishPayload, PublishOptions, owned};
 use super::request::{build_ack, prepare_ack, untracked};
 use super::topic::PublishTopic;
 use crate::mqttbytes::{Disconnect, Publish, QoS, SubscribeFilter};
-use crate::{ManualAck, MqttOptions, PublishNotice, Request, SubscribeNotice, UnsubscribeNotice};
+use crate::notice::{PublishNotice, SubscribeNotice, UnsubscribeNotice};
+use crate::options::MqttOptions;
+use crate::request::{ManualAck, Request};
 
 /// A blocking handle to an [`EventLoop`](crate::EventLoop): cheap to clone, usable from any thread.
 ///

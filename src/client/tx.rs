@@ -2,10 +2,10 @@
 //! try, blocking), and the notice each tracked request carries.
 
 use super::error::ClientError;
-use crate::Request;
 use crate::eventloop::{RequestSenders, Stamped};
 use crate::notice::{NoticeTx, PublishNotice, SubscribeNotice, UnsubscribeNotice};
 use crate::request::Envelope;
+use crate::request::Request;
 
 /// A notice type that a tracked request can carry.
 pub(crate) trait Notice: Sized {

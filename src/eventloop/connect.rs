@@ -6,7 +6,7 @@ use std::time::Duration;
 use tokio::time::{self, Instant};
 
 use super::{EventLoop, Phase, Timer};
-use crate::framed::Network;
+use crate::framed::{Network, NetworkError};
 use crate::keepalive::KeepAlive;
 use crate::mqttbytes::{ConnAck, ConnectReturnCode, Packet};
 use crate::options::build_connect;
@@ -88,9 +88,13 @@ async fn handshake(
         options.max_outgoing_packet_size(),
     );
     network.write(&Packet::Connect(connect))?;
-    let connack = exchange(&mut network)
-        .await
-        .map_err(|error| transport::exchange_error(options, broker, error))?;
+    let connack = match exchange(&mut network).await {
+        Ok(packet) => packet,
+        Err(NetworkError::Io(io)) => {
+            return Err(transport::exchange_error(options, broker, io).into());
+        }
+        Err(error) => return Err(error.into()),
+    };
     match connack {
         Packet::ConnAck(connack) if connack.code == ConnectReturnCode::Success => {
             Ok((network, connack))
@@ -101,7 +105,7 @@ async fn handshake(
 }
 
 /// Sends the queued CONNECT and reads the answer.
-async fn exchange(network: &mut Network) -> Result<Packet, ConnectionError> {
+async fn exchange(network: &mut Network) -> Result<Packet, NetworkError> {
     network.flush().await?;
     network.read().await
 }

@@ -4,11 +4,61 @@
 
 use std::io;
 
+#[cfg(feature = "proxy")]
+use super::ProxyError;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 use super::TlsError;
+#[cfg(feature = "websocket")]
+use super::WebsocketError;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
-use crate::Transport;
-use crate::{Broker, ConnectionError, MqttOptions};
+use crate::options::Transport;
+use crate::options::{Broker, MqttOptions};
+
+/// Why opening the byte stream failed. The transport's own error: the event loop reports
+/// each variant under the public `ConnectionError` variant of the same name.
+#[derive(Debug)]
+pub(crate) enum TransportError {
+    /// Resolving, connecting or a later IO step failed; the message names the broker.
+    Io(io::Error),
+    /// The transport does not fit the broker kind.
+    BrokerTransportMismatch,
+    /// Building the TLS connector or the handshake failed.
+    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+    Tls(TlsError),
+    /// The WebSocket upgrade failed.
+    #[cfg(feature = "websocket")]
+    Websocket(WebsocketError),
+    /// The HTTP CONNECT proxy failed.
+    #[cfg(feature = "proxy")]
+    Proxy(ProxyError),
+}
+
+impl From<io::Error> for TransportError {
+    fn from(error: io::Error) -> Self {
+        Self::Io(error)
+    }
+}
+
+#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+impl From<TlsError> for TransportError {
+    fn from(error: TlsError) -> Self {
+        Self::Tls(error)
+    }
+}
+
+#[cfg(feature = "websocket")]
+impl From<WebsocketError> for TransportError {
+    fn from(error: WebsocketError) -> Self {
+        Self::Websocket(error)
+    }
+}
+
+#[cfg(feature = "proxy")]
+impl From<ProxyError> for TransportError {
+    fn from(error: ProxyError) -> Self {
+        Self::Proxy(error)
+    }
+}
 
 /// Which step of opening the base stream failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -69,18 +119,15 @@ pub(crate) fn authority(host: &str, port: u16) -> String {
 pub(crate) fn exchange_error(
     options: &MqttOptions,
     broker: &Broker,
-    error: ConnectionError,
-) -> ConnectionError {
-    let ConnectionError::Io(io) = error else {
-        return error;
-    };
+    io: io::Error,
+) -> TransportError {
     #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
     let io = match tls_refusal(options, broker, io) {
-        Ok(tls) => return ConnectionError::Tls(tls),
+        Ok(tls) => return TransportError::Tls(tls),
         Err(io) => io,
     };
     let _ = options; // only TLS transports need the options
-    ConnectionError::Io(located(ConnectStep::Exchange, broker.to_string(), io))
+    TransportError::Io(located(ConnectStep::Exchange, broker.to_string(), io))
 }
 
 /// The TLS error `io` really is, on a TLS transport; `io` back otherwise.

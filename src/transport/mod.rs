@@ -22,10 +22,10 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::{Broker, ConnectionError, MqttOptions, NetworkOptions, Transport};
+use crate::options::{Broker, MqttOptions, NetworkOptions, Transport};
 use error::{ConnectStep, located};
 
-pub(crate) use error::{authority, exchange_error};
+pub(crate) use error::{TransportError, authority, exchange_error};
 pub(crate) use socket::SocketConnector;
 pub use socket::{AsyncReadWrite, default_socket_connect};
 
@@ -80,8 +80,8 @@ pub(crate) async fn connect(
     options: &MqttOptions,
     broker: &Broker,
     network: &NetworkOptions,
-) -> Result<Stream, ConnectionError> {
-    let mismatch = || ConnectionError::BrokerTransportMismatch;
+) -> Result<Stream, TransportError> {
+    let mismatch = || TransportError::BrokerTransportMismatch;
     match options.transport() {
         Transport::Tcp => {
             let (host, port) = broker.tcp_address().ok_or_else(mismatch)?;
@@ -139,7 +139,7 @@ async fn base(
     host: &str,
     port: u16,
     network: &NetworkOptions,
-) -> Result<Stream, ConnectionError> {
+) -> Result<Stream, TransportError> {
     let connector = options.socket_connector();
     #[cfg(feature = "proxy")]
     if let Some(proxy) = options.proxy() {
@@ -179,10 +179,10 @@ async fn upgrade(
     options: &MqttOptions,
     broker: &Broker,
     stream: Stream,
-) -> Result<Stream, ConnectionError> {
+) -> Result<Stream, TransportError> {
     let url = broker
         .websocket_url()
-        .ok_or(ConnectionError::BrokerTransportMismatch)?;
+        .ok_or(TransportError::BrokerTransportMismatch)?;
     let modifier = options.request_modifier();
     Ok(websocket::connect(url, &broker.to_string(), modifier.as_ref(), stream).await?)
 }

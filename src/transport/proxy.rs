@@ -9,7 +9,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 use super::tls::{TlsConfiguration, TlsError};
 use super::{SocketConnector, Stream, authority, dial};
-use crate::NetworkOptions;
+use crate::options::NetworkOptions;
 
 /// The longest CONNECT response head accepted, in bytes.
 const MAX_RESPONSE_HEAD_BYTES: usize = 8 * 1024;

@@ -11,7 +11,7 @@ use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 use super::tcp;
-use crate::NetworkOptions;
+use crate::options::NetworkOptions;
 
 /// A byte stream the client can run MQTT over: tokio `AsyncRead + AsyncWrite`, `Send` and
 /// `Unpin`. Implemented for every such type; a socket connector returns one.

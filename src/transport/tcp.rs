@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 
 use tokio::net::{TcpSocket, TcpStream, ToSocketAddrs, lookup_host};
 
-use crate::NetworkOptions;
+use crate::options::NetworkOptions;
 
 /// Resolves `address` (`(host, port)` or `"host:port"`) and connects to the first resolved
 /// address that accepts, trying them in turn.
