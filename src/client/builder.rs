@@ -84,8 +84,11 @@ impl ClientBuilder {
     }
 
     /// The client and its connection. Invalid options surface on the first receive as
-    /// [`ConnectionError::InvalidOptions`](crate::ConnectionError::InvalidOptions); if the runtime cannot be created now, creating it
-    /// is retried on each receive, which yields the error as [`ConnectionError::Io`](crate::ConnectionError::Io).
+    /// [`ConnectionError::InvalidOptions`]; if the runtime cannot be created now, creating it
+    /// is retried on each receive, which yields the error as [`ConnectionError::Io`].
+    ///
+    /// [`ConnectionError::InvalidOptions`]: crate::ConnectionError::InvalidOptions
+    /// [`ConnectionError::Io`]: crate::ConnectionError::Io
     pub fn build(self) -> (Client, Connection) {
         let runtime = new_runtime().ok();
         let (client, eventloop) = self.0.build();

@@ -1,6 +1,7 @@
 //! [`EventLoop`]: connects and reconnects, and moves requests and packets between the client
-//! channels, [`MqttState`] and the network. The IO shell: the only module that awaits, and the
-//! only one that reads the clock (once per iteration of [`EventLoop::poll`]).
+//! channels, [`MqttState`] and the network. The IO shell's driver: it awaits the network,
+//! the request lanes and the timers (so do the client handles and the transports), and it
+//! is where the clock is read (each loop iteration, plus error, connect and disconnect paths).
 
 use std::pin::Pin;
 use std::time::Duration;
@@ -31,7 +32,8 @@ use session::SessionShell;
 
 /// Requests handled per flush when the options leave `max_request_batch` at 0.
 const DEFAULT_REQUEST_BATCH: usize = 64;
-/// Incoming packets handled per flush of their acknowledgements.
+/// Incoming packets handled per flush of their acknowledgements when the options leave
+/// `read_batch_size` at 0.
 const READ_BATCH: usize = 64;
 /// Events a jammed loop buffers while it reads on for acknowledgements, before it hands them
 /// out anyway (see [`EventLoop::is_jammed`]): 4,096, about 2,000 incoming publishes with
@@ -384,7 +386,11 @@ impl EventLoop {
             self.release_acks()?;
         }
         self.handle_packet(first, hold, now)?;
-        for _ in 1..READ_BATCH {
+        let batch = match self.mqtt_options.read_batch_size() {
+            0 => READ_BATCH,
+            size => size,
+        };
+        for _ in 1..batch {
             match self.network()?.read_buffered()? {
                 Some(packet) => self.handle_packet(packet, hold, now)?,
                 None => break,

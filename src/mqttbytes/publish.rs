@@ -85,12 +85,11 @@ impl Publish {
     /// Decodes the body of a frame whose fixed header [`super::check`] accepted;
     /// `flags` is the low nibble of its first byte.
     // Inlined into `Packet::read`, the result stays in registers instead of taking a
-    // store-forwarding stall through the stack (measured: decode about 1.4x faster).
-    // For the same reason the variable header is read from the slice, and `body` is
-    // moved into a fresh `payload` before it is advanced: advancing the handle the topic
-    // was just cloned from kept it on the stack, and moving it into the packet then
-    // read two fresh 8-byte stores with one 16-byte load (a store-forwarding stall,
-    // which perf put at a third of the decode time).
+    // store-forwarding stall through the stack (figures in BENCHMARKS.md, "Measurements
+    // behind code comments"). For the same reason the variable header is read from the
+    // slice, and `body` is moved into a fresh `payload` before it is advanced: advancing
+    // the handle the topic was just cloned from kept it on the stack, and moving it into
+    // the packet then read two fresh 8-byte stores with one 16-byte load.
     #[inline(always)]
     pub(crate) fn decode(flags: u8, body: Bytes) -> Result<Self, Error> {
         // [MQTT-3.3.1-4] QoS bits 11 are malformed.
@@ -101,7 +100,7 @@ impl Publish {
         // In range: 2 <= topic_end <= header_len <= body.len(), checked by the read above.
         // Cut with the inlined clone/truncate/advance rather than `slice`: whether LLVM
         // inlines the generic `slice` varied between builds, and out of line its result
-        // came back through the stack with the same stall (decode 36 -> 41 ns).
+        // came back through the stack with the same stall.
         let mut topic = body.clone();
         topic.truncate(topic_end);
         topic.advance(2);

@@ -369,7 +369,8 @@ impl MqttOptions {
         self.request_channel_capacity
     }
 
-    /// Sets how many queued requests the event loop takes per iteration (0 acts as 1).
+    /// Sets how many queued requests the event loop takes before it flushes and hands out
+    /// events; 0 (the default) takes up to 64.
     pub const fn set_max_request_batch(&mut self, max: usize) -> &mut Self {
         self.max_request_batch = max;
         self
@@ -380,13 +381,15 @@ impl MqttOptions {
         self.max_request_batch
     }
 
-    /// Sets how many already-received packets are handled per read (0 adapts to the load).
+    /// Sets how many packets already in the read buffer the event loop handles before it
+    /// flushes their acknowledgements, takes new requests and hands out events; 0 (the
+    /// default) handles up to 64. A small batch lets requests in between incoming bursts.
     pub const fn set_read_batch_size(&mut self, size: usize) -> &mut Self {
         self.read_batch_size = size;
         self
     }
 
-    /// The read batch size; 0 means adaptive.
+    /// The read batch size; 0 means the built-in batch of 64.
     pub const fn read_batch_size(&self) -> usize {
         self.read_batch_size
     }

@@ -107,7 +107,9 @@ pub enum StateError {
     /// The broker did not answer a PINGREQ in time (raised by the keep-alive clock).
     #[error("no pingresp within the keep-alive deadline")]
     AwaitPingResp,
-    /// A packet from the broker could not be decoded.
+    /// A packet from the broker could not be decoded. Never built by this crate: a decode
+    /// error is reported once, as `ConnectionError::Decode`. Kept, with its `From`, so code
+    /// written against 0.33.1 still compiles.
     #[error("cannot decode packet from the broker")]
     Deserialization(#[from] mqttbytes::Error),
 }
