@@ -51,14 +51,27 @@
 //!
 //! # Layout
 //!
-//! - [`mqttbytes`]: the MQTT 3.1.1 codec (pure; strict on decode and encode).
-//! - [`MqttState`]: the protocol state machine (pure; takes packets and requests, returns
-//!   packets to write and [`Event`]s). Keep-alive timing is a pure clock driven with `now`.
-//! - [`EventLoop`]: the IO shell: connects, reads and writes, times pings, reconnects.
-//! - [`SessionStore`]: keeps a persistent session across restarts ([`MemorySessionStore`],
-//!   [`FileSessionStore`]); the event loop writes it ahead of the wire.
-//! - [`AsyncClient`] / [`Client`]: cheap handles that validate requests and send them to
-//!   the event loop over bounded channels.
+//! The sans-IO core: no sockets, no channels awaited, no clock reads.
+//!
+//! - [`mqttbytes`]: the MQTT 3.1.1 codec and the topic rules (strict on decode and encode).
+//! - `state`: [`MqttState`], the protocol state machine: takes packets and requests,
+//!   returns packets to write and [`Event`]s.
+//! - `keepalive`: the keep-alive clock, driven with a `now` parameter.
+//! - `notice`: tracked notices ([`PublishNotice`], ...), resolved by a send that never waits.
+//! - `request`: [`Request`] and [`ManualAck`], what a client asks the event loop to do.
+//! - `event`: [`Event`], [`Incoming`] and [`Outgoing`], what the event loop reports.
+//! - `options`: [`MqttOptions`] and its parts: values, validation, broker URLs, the CONNECT.
+//! - `summary`: log-safe one-line packet summaries (no payload, topic or password).
+//! - `store`: persistent sessions: the session records, [`SessionStore`],
+//!   [`MemorySessionStore`] and [`FileSessionStore`] (the one store that does file IO).
+//!
+//! The IO shell:
+//!
+//! - `eventloop`: [`EventLoop`]: connects, reads and writes, times pings, reconnects.
+//! - `framed`: the network: read buffer and decode loop, write buffer and flush.
+//! - `transport`: TCP, TLS, WebSocket, Unix sockets, proxies: one byte stream.
+//! - `client`: [`AsyncClient`] / [`Client`]: cheap handles that validate requests and send
+//!   them to the event loop over bounded channels; [`Connection`] drives the blocking one.
 //!
 //! # Reconnection and back-pressure
 //!

@@ -3,6 +3,9 @@
 
 use std::io;
 
+#[cfg(doc)]
+use super::EventLoop;
+
 use crate::framed::NetworkError;
 use crate::mqttbytes::{self, ConnectReturnCode, Packet};
 use crate::options::{ConfigError, CredentialsError};
