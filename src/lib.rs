@@ -154,6 +154,9 @@ mod client;
 mod event;
 mod eventloop;
 mod framed;
+#[cfg(any(fuzzing, test))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod keepalive;
 mod notice;
 mod options;
