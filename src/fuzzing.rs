@@ -20,7 +20,7 @@ use crate::notice::{
 };
 use crate::options::AckMode;
 use crate::request::{Envelope, Request};
-use crate::state::MqttState;
+use crate::state::{ConnectionKind, MqttState, Pending, Resubscribe, SessionConnAck};
 
 /// The in-flight window of the fuzzed state: small, so the window and collisions are hit.
 const MAX_INFLIGHT: u16 = 4;
@@ -74,9 +74,6 @@ struct Tracked {
     probe: Probe,
     /// The first outcome seen, as text: a later look must see the same.
     outcome: Option<String>,
-    /// Its request was refused by the state with an error, which drops the notice (the
-    /// event loop never hands such a request over: the client validates it first).
-    refused: bool,
 }
 
 impl Tracked {
@@ -109,10 +106,11 @@ struct Fuzzer {
     keepalive: KeepAlive,
     now: Instant,
     tracked: Vec<Tracked>,
-    /// Work exported by a lost connection, waiting for the next CONNACK.
-    replay: Vec<Envelope>,
     /// False between a connection loss and the next CONNACK.
     connected: bool,
+    /// Tracked requests the state refused with an error, which drops their notice (the
+    /// event loop never hands such a request over: the client validates it first).
+    refused: usize,
     /// Operations plus replayed requests: what the state was fed.
     fed: usize,
 }
@@ -128,8 +126,8 @@ pub fn state(data: &[u8]) {
         keepalive: KeepAlive::new(KEEP_ALIVE, now),
         now,
         tracked: Vec::new(),
-        replay: Vec::new(),
         connected: true,
+        refused: 0,
         fed: 0,
     };
     let mut input = Input(data);
@@ -210,36 +208,68 @@ impl Fuzzer {
         }
     }
 
-    /// Hands `request` to the state as the event loop would: a QoS 1/2 publish waits while
-    /// the window is full or a collision is stashed (here it is simply not sent).
+    /// Queues `request` behind the requests already waiting, as the client's lanes do, and
+    /// hands over what the event loop would.
     fn request(&mut self, request: Request, tracked: bool) {
-        let needs_window = matches!(&request, Request::Publish(p) if p.qos != QoS::AtMostOnce);
-        if needs_window && (self.state.is_publish_window_full() || self.state.collision.is_some()) {
-            return;
-        }
-        let takes_id =
-            needs_window || matches!(request, Request::Subscribe(_) | Request::Unsubscribe(_));
-        let notice = tracked.then(|| self.track(&request)).flatten();
-        let ids_before = self.state.packet_ids_in_use();
-        match self.state.outgoing_request(request, notice) {
-            Ok(Some(packet)) => {
-                self.keepalive.handle_transmit(self.now);
-                if takes_id {
-                    let pkid = packet_id(&packet);
-                    assert_ne!(pkid, Some(0), "[MQTT-2.3.1-1] new exchange with pkid 0");
-                    assert_eq!(
-                        self.state.packet_ids_in_use(),
-                        ids_before + 1,
-                        "new packet id {pkid:?} was already in use"
-                    );
-                }
+        let notice = if tracked { self.track(&request) } else { None };
+        let envelope = Envelope { request, notice };
+        self.state.pending.push_back(Pending {
+            envelope,
+            replay: false,
+        });
+        self.hand_over();
+    }
+
+    /// Hands queued requests to the state in order, as the event loop does: a QoS 1/2
+    /// publish waits while the window is full or a collision is stashed, and the requests
+    /// behind it wait too (a simplification of the loop, which lets control requests pass).
+    fn hand_over(&mut self) {
+        while self.connected {
+            let Some(front) = self.state.pending.front() else {
+                return;
+            };
+            let request = &front.envelope.request;
+            let needs_window = matches!(request, Request::Publish(p) if p.qos != QoS::AtMostOnce);
+            if needs_window
+                && (self.state.is_publish_window_full() || self.state.collision.is_some())
+            {
+                return;
             }
-            Ok(None) => {}
-            Err(_) => {
-                if tracked && let Some(last) = self.tracked.last_mut() {
-                    last.refused = true;
+            let fresh = match request {
+                Request::Publish(publish) => needs_window && publish.pkid == 0,
+                Request::Subscribe(subscribe) => subscribe.pkid == 0,
+                Request::Unsubscribe(unsubscribe) => unsubscribe.pkid == 0,
+                _ => false,
+            };
+            let Some(Pending { envelope, .. }) = self.state.pending.pop_front() else {
+                return;
+            };
+            self.fed += 1;
+            let tracked = envelope.notice.is_some();
+            let ids_before = self.state.packet_ids_in_use();
+            match self
+                .state
+                .outgoing_request(envelope.request, envelope.notice)
+            {
+                Ok(Some(packet)) => {
+                    self.keepalive.handle_transmit(self.now);
+                    if fresh {
+                        let pkid = packet_id(&packet);
+                        assert_ne!(pkid, Some(0), "[MQTT-2.3.1-1] new exchange with pkid 0");
+                        assert_eq!(
+                            self.state.packet_ids_in_use(),
+                            ids_before + 1,
+                            "new packet id {pkid:?} was already in use"
+                        );
+                    }
                 }
-                self.connection_lost();
+                Ok(None) => {}
+                Err(_) => {
+                    if tracked {
+                        self.refused += 1;
+                    }
+                    self.connection_lost();
+                }
             }
         }
     }
@@ -264,7 +294,6 @@ impl Fuzzer {
         self.tracked.push(Tracked {
             probe,
             outcome: None,
-            refused: false,
         });
         Some(tx)
     }
@@ -274,8 +303,9 @@ impl Fuzzer {
         match self.state.handle_incoming_packet(packet) {
             Ok(Some(_reply)) => self.keepalive.handle_transmit(self.now),
             Ok(None) => {}
-            Err(_) => self.connection_lost(),
+            Err(_) => return self.connection_lost(),
         }
+        self.hand_over();
     }
 
     /// Moves the virtual clock on and lets the keep-alive clock act: a due PINGREQ is sent,
@@ -292,48 +322,34 @@ impl Fuzzer {
         }
     }
 
-    /// The connection failed: unfinished work is exported for replay (the event loop's
-    /// `clean`), and the clock restarts with the next connection.
+    /// The connection failed: unfinished work goes back to the front of the queue for the
+    /// next connection (the event loop's `clean`), and the clock restarts with it.
     fn connection_lost(&mut self) {
         self.connected = false;
         self.state.handle_flush_failed();
-        let mut replay = self.state.take_replay();
-        replay.append(&mut self.replay);
-        self.replay = replay;
+        self.state.handle_connection_lost();
         self.keepalive = KeepAlive::new(KEEP_ALIVE, self.now);
     }
 
-    /// A connection loss then a CONNACK with `session_present`, as the event loop applies
-    /// them today. Issue 11 changes how a reconnect reaches the state: adapt this function.
+    /// A connection loss (if connected) then a CONNACK with `session_present`, on a
+    /// persistent session, as the event loop applies them: the state decides what the
+    /// queued work becomes, then the queue is handed over.
     fn reconnect(&mut self, session_present: bool) {
         if self.connected {
             self.connection_lost();
         }
+        let connack = SessionConnAck {
+            clean_session: false,
+            session_present,
+            connection: ConnectionKind::Reconnect,
+            resubscribe: Resubscribe::default(),
+            max_packet_size: usize::MAX,
+        };
+        if self.state.handle_connack(connack).is_err() {
+            panic!("a persistent session refused a CONNACK");
+        }
         self.connected = true;
-        let replay = std::mem::take(&mut self.replay);
-        if !session_present {
-            self.state.handle_session_present(false);
-            for envelope in replay {
-                envelope.fail(NoticeFailureReason::SessionReset);
-            }
-            self.state.release_replay_reservations();
-            return;
-        }
-        let mut replay = replay.into_iter();
-        while let Some(envelope) = replay.next() {
-            self.fed += 1;
-            if self
-                .state
-                .outgoing_request(envelope.request, envelope.notice)
-                .is_err()
-            {
-                // A replayed request the state refuses loses the connection again (its
-                // notice is dropped with it); the rest waits for the next CONNACK.
-                self.connection_lost();
-                self.replay.extend(replay);
-                return;
-            }
-        }
+        self.hand_over();
     }
 
     /// The invariants after every step.
@@ -363,20 +379,22 @@ impl Fuzzer {
     /// have an outcome other than "dropped", unless the state refused its request.
     fn finish(mut self) {
         self.connection_lost();
-        for envelope in std::mem::take(&mut self.replay) {
-            envelope.fail(NoticeFailureReason::Abandoned);
-        }
+        self.state
+            .drain_pending_as_failed(NoticeFailureReason::Abandoned);
         self.state
             .drain_tracked_requests_as_failed(NoticeFailureReason::Abandoned);
+        let mut dropped = 0;
         for (index, tracked) in self.tracked.iter_mut().enumerate() {
-            let Some((outcome, dropped)) = tracked.look() else {
+            let Some((_, was_dropped)) = tracked.look() else {
                 panic!("notice {index} never ended");
             };
-            assert!(
-                tracked.refused || !dropped,
-                "notice {index} was dropped without an outcome: {outcome}"
-            );
+            dropped += usize::from(was_dropped);
         }
+        assert!(
+            dropped <= self.refused,
+            "{dropped} notices dropped without an outcome, {} refused requests",
+            self.refused
+        );
     }
 }
 
