@@ -164,7 +164,7 @@ impl OrderedLanes {
             .head
             .as_ref()
             .is_some_and(|head| is_blocked(&head.envelope.request, window))
-            && self.publish.receiver.is_full()
+            && self.publish.is_full()
     }
 
     /// Takes the next request from the lanes in call order, without waiting: the older of
@@ -263,15 +263,16 @@ pub(super) struct Lane {
     armed: bool,
     /// Taken from the channel, not yet handled: kept here across a dropped poll.
     head: Option<Stamped>,
-    /// Capacity 0: a sender waits in the channel, so the loop waits on the stream too.
-    rendezvous: bool,
+    /// The channel's bound (`None`: unbounded), kept so that asking whether the lane is
+    /// full takes the channel's lock once (flume's `is_full` takes it twice).
+    capacity: Option<usize>,
 }
 
 impl Lane {
     fn new(receiver: flume::Receiver<Stamped>) -> Self {
         Self {
             stream: receiver.clone().into_stream(),
-            rendezvous: receiver.capacity() == Some(0),
+            capacity: receiver.capacity(),
             receiver,
             armed: false,
             head: None,
@@ -307,7 +308,7 @@ impl Lane {
     fn fill_or_watch(&mut self, cx: &mut Context<'_>) -> bool {
         if !self.fill()
             && self.head.is_none()
-            && self.rendezvous
+            && self.capacity == Some(0)
             && !self.is_done()
             && let Poll::Ready(received) = self.poll_recv(cx)
         {
@@ -334,6 +335,13 @@ impl Lane {
     /// more.
     pub(super) fn is_done(&self) -> bool {
         self.head.is_none() && self.receiver.is_disconnected() && self.receiver.is_empty()
+    }
+
+    /// True when a bounded lane holds as many queued requests as it can take (may race with
+    /// the clients).
+    fn is_full(&self) -> bool {
+        self.capacity
+            .is_some_and(|capacity| self.receiver.len() >= capacity)
     }
 
     /// Requests queued in the lane or held from it (may race with the clients).
