@@ -1,6 +1,7 @@
 //! [`Network`]: the read buffer and decode loop that turns bytes into packets, and the write
 //! buffer that batches encoded packets until a flush, counting bytes and packets and
-//! logging each packet at `trace` (see `summary`). Knows nothing of `MqttState`.
+//! logging each packet at `trace` (see `summary`) into [`Traffic`]. Knows nothing of
+//! `MqttState`.
 
 use std::io;
 
@@ -8,7 +9,6 @@ use bytes::BytesMut;
 use log::trace;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-use crate::eventloop::Traffic;
 use crate::mqttbytes::{Error as CodecError, Packet, Publish};
 use crate::summary::{PublishSummary, Summary};
 use crate::transport::Stream;
@@ -19,6 +19,32 @@ const MIN_READ_CHUNK_BYTES: usize = 256;
 /// Largest read reservation the adaptive growth reaches (a received payload keeps its
 /// whole read allocation alive, so this also bounds what one held message pins).
 const MAX_READ_CHUNK_BYTES: usize = 4 * 1024;
+
+/// Bytes and packets through the network, counted where they are read and written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Traffic {
+    /// Bytes read from the transport.
+    pub bytes_in: u64,
+    /// Bytes written to the transport.
+    pub bytes_out: u64,
+    /// Whole packets decoded.
+    pub packets_in: u64,
+    /// Packets encoded for sending (CONNECT included).
+    pub packets_out: u64,
+}
+
+impl Traffic {
+    /// The sum of two counts (saturating, never panicking).
+    pub(crate) const fn add(self, other: Self) -> Self {
+        Self {
+            bytes_in: self.bytes_in.saturating_add(other.bytes_in),
+            bytes_out: self.bytes_out.saturating_add(other.bytes_out),
+            packets_in: self.packets_in.saturating_add(other.packets_in),
+            packets_out: self.packets_out.saturating_add(other.packets_out),
+        }
+    }
+}
 
 /// A connected transport with MQTT framing on top.
 #[derive(Debug)]

@@ -60,7 +60,8 @@
 //! - `notice`: tracked notices ([`PublishNotice`], ...), resolved by a send that never waits.
 //! - `request`: [`Request`] and [`ManualAck`], what a client asks the event loop to do.
 //! - `event`: [`Event`], [`Incoming`] and [`Outgoing`], what the event loop reports.
-//! - `options`: [`MqttOptions`] and its parts: values, validation, broker URLs, the CONNECT.
+//! - `options`: [`MqttOptions`] and its parts: values, validation, broker URLs, the CONNECT,
+//!   and the transports' configuration types ([`Transport`], TLS, proxy, connector hooks).
 //! - `summary`: log-safe one-line packet summaries (no payload, topic or password).
 //! - `store`: persistent sessions: the session records, [`SessionStore`],
 //!   [`MemorySessionStore`] and [`FileSessionStore`] (the one store that does file IO).
@@ -68,8 +69,9 @@
 //! The IO shell:
 //!
 //! - `eventloop`: [`EventLoop`]: connects, reads and writes, times pings, reconnects.
-//! - `framed`: the network: read buffer and decode loop, write buffer and flush.
-//! - `transport`: TCP, TLS, WebSocket, Unix sockets, proxies: one byte stream.
+//! - `framed`: the network: read buffer and decode loop, write buffer and flush, [`Traffic`].
+//! - `transport`: TCP, TLS, WebSocket, Unix sockets, proxies: one byte stream, opened as
+//!   the options' types say (it imports `options`; `options` imports nothing from it).
 //! - `client`: [`AsyncClient`] / [`Client`]: cheap handles that validate requests and send
 //!   them to the event loop over bounded channels; [`Connection`] drives the blocking one.
 //!
@@ -172,15 +174,23 @@ pub use client::{
     RecvTimeoutError, TryRecvError, ValidatedTopic,
 };
 pub use event::{Event, Incoming, Outgoing};
-pub use eventloop::{ConnectionError, ConnectionStatus, Diagnostics, EventLoop, Traffic};
+pub use eventloop::{ConnectionError, ConnectionStatus, Diagnostics, EventLoop};
+pub use framed::Traffic;
 pub use notice::{
     NoticeFailureReason, PublishNotice, PublishNoticeError, PublishResult, SubscribeNotice,
     SubscribeNoticeError, UnsubscribeNotice, UnsubscribeNoticeError,
 };
+pub use options::AsyncReadWrite;
+#[cfg(feature = "websocket")]
+pub use options::RequestModifier;
+#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+pub use options::TlsConfiguration;
 pub use options::{
     AckMode, Backoff, Broker, ConfigError, MqttOptions, MqttOptionsBuilder, NetworkOptions,
     OptionError, SessionMode, Transport, is_mqtt_minimum_client_id,
 };
+#[cfg(feature = "proxy")]
+pub use options::{Proxy, ProxyAuth, ProxyType};
 pub use request::{ManualAck, Request};
 pub use state::{
     ConnectionKind, InflightCounts, MqttState, MqttStateBuilder, Resubscribe, StateError,
@@ -196,10 +206,10 @@ pub use tokio_native_tls;
 pub use tokio_rustls;
 #[cfg(feature = "use-rustls-no-provider")]
 pub use transport::PemInput;
-pub use transport::{AsyncReadWrite, default_socket_connect};
 #[cfg(feature = "proxy")]
-pub use transport::{Proxy, ProxyAuth, ProxyError, ProxyType};
-#[cfg(feature = "websocket")]
-pub use transport::{RequestModifier, WebsocketError};
+pub use transport::ProxyError;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
-pub use transport::{TlsConfiguration, TlsError};
+pub use transport::TlsError;
+#[cfg(feature = "websocket")]
+pub use transport::WebsocketError;
+pub use transport::default_socket_connect;

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use tokio::time::{self, Instant};
 
-use super::{EventLoop, Phase, Timer};
+use super::timer::Timer;
+use super::{EventLoop, Phase};
 use crate::framed::{Network, NetworkError};
 use crate::keepalive::KeepAlive;
 use crate::mqttbytes::{ConnAck, ConnectReturnCode, Packet};

@@ -5,34 +5,10 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use super::{EventLoop, Phase, Shutdown};
+use super::shutdown::Shutdown;
+use super::{EventLoop, Phase};
+use crate::framed::Traffic;
 use crate::{Broker, InflightCounts};
-
-/// Bytes and packets through the network, counted where they are read and written.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Traffic {
-    /// Bytes read from the transport.
-    pub bytes_in: u64,
-    /// Bytes written to the transport.
-    pub bytes_out: u64,
-    /// Whole packets decoded.
-    pub packets_in: u64,
-    /// Packets encoded for sending (CONNECT included).
-    pub packets_out: u64,
-}
-
-impl Traffic {
-    /// The sum of two counts (saturating, never panicking).
-    pub(super) const fn add(self, other: Self) -> Self {
-        Self {
-            bytes_in: self.bytes_in.saturating_add(other.bytes_in),
-            bytes_out: self.bytes_out.saturating_add(other.bytes_out),
-            packets_in: self.packets_in.saturating_add(other.packets_in),
-            packets_out: self.packets_out.saturating_add(other.packets_out),
-        }
-    }
-}
 
 /// Where the event loop is with its connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

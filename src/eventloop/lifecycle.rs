@@ -11,7 +11,7 @@ use log::{debug, info, warn};
 use tokio::time::Instant;
 
 use super::backoff::Schedule;
-use super::diagnostics::Traffic;
+use crate::framed::Traffic;
 use crate::mqttbytes::ConnAck;
 use crate::{Broker, ConnectionError, MqttOptions};
 

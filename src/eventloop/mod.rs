@@ -2,44 +2,46 @@
 //! channels, [`MqttState`] and the network. The IO shell's driver: it awaits the network,
 //! the request lanes and the timers (so do the client handles and the transports), and it
 //! is where the clock is read (each loop iteration, plus error, connect and disconnect paths).
+//!
+//! Here: the loop's phases, `poll` and the wait. Each submodule adds one job: `connect`
+//! (backoff wait, CONNECT/CONNACK), `requests` (taking requests in batches), `packets`
+//! (handling broker packets in batches), `jam` (reading on while a blocked publish fills its
+//! lane), `shutdown` (graceful and immediate disconnect), `timer`, `lanes` (the request
+//! channels and their order), `session` (the session store), `lifecycle` and `backoff`
+//! (connection history, reconnect delay), `diagnostics`, `session_control`, `error`.
 
-use std::pin::Pin;
 use std::time::Duration;
 
-use tokio::time::{self, Instant, Sleep};
+use tokio::time::{self, Instant};
 
 mod backoff;
 mod connect;
 mod diagnostics;
 mod error;
+mod jam;
 mod lanes;
 mod lifecycle;
+mod packets;
+mod requests;
 mod session;
 mod session_control;
+mod shutdown;
+mod timer;
 
 use crate::framed::Network;
 use crate::keepalive::KeepAlive;
 use crate::mqttbytes::Packet;
 use crate::request::Envelope;
-use crate::state::{MqttState, Outbound, Pending};
-use crate::{Event, MqttOptions, NetworkOptions, NoticeFailureReason, Outgoing, Request};
-pub use diagnostics::{ConnectionStatus, Diagnostics, Traffic};
+use crate::state::MqttState;
+use crate::{Event, MqttOptions, NetworkOptions, Outgoing};
+pub use diagnostics::{ConnectionStatus, Diagnostics};
 pub use error::ConnectionError;
-use lanes::{Gate, next_request, try_next_request};
+use lanes::{Gate, next_request};
 pub(crate) use lanes::{RequestReceivers, RequestSenders, Stamped, request_channels};
 use lifecycle::Lifecycle;
 use session::SessionShell;
-
-/// Requests handled per flush when the options leave `max_request_batch` at 0.
-const DEFAULT_REQUEST_BATCH: usize = 64;
-/// Incoming packets handled per flush of their acknowledgements when the options leave
-/// `read_batch_size` at 0.
-const READ_BATCH: usize = 64;
-/// Events a jammed loop buffers while it reads on for acknowledgements, before it hands them
-/// out anyway (see [`EventLoop::is_jammed`]): 4,096, about 2,000 incoming publishes with
-/// their acks held back. Brokers that honour their own in-flight limit never send that many
-/// unacknowledged; mosquitto 2.0.11 was seen keeping 368 in flight with a limit of 20.
-const JAMMED_EVENTS_MAX: usize = 64 * READ_BATCH;
+use shutdown::Shutdown;
+use timer::{Timer, earliest};
 
 /// Where the loop is in its life.
 #[derive(Debug)]
@@ -58,16 +60,6 @@ enum Phase {
     },
     /// Disconnected for good; poll returns `RequestsDone`.
     Finished,
-}
-
-/// Whether the application asked to stop.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Shutdown {
-    Running,
-    /// Graceful disconnect: finish accepted work, then DISCONNECT (before `deadline`, if any).
-    Draining {
-        deadline: Option<Instant>,
-    },
 }
 
 /// What woke the loop.
@@ -316,114 +308,6 @@ impl EventLoop {
         }
     }
 
-    /// Handles up to a batch of requests that are ready and admissible, in call order.
-    fn handle_requests(&mut self, now: Instant) -> Result<(), ConnectionError> {
-        let batch = match self.mqtt_options.max_request_batch() {
-            0 => DEFAULT_REQUEST_BATCH,
-            n => n,
-        };
-        for _ in 0..batch {
-            let gate = self.gate();
-            let ordered = &mut self.requests.ordered;
-            let Some(next) = try_next_request(&mut self.state.pending, ordered, gate) else {
-                break;
-            };
-            self.handle_request(next, now)?;
-        }
-        Ok(())
-    }
-
-    /// True when the loop holds a publish the in-flight window blocks and the publish lane is
-    /// full, so a caller that publishes after each event would wait for an ack forever. Then
-    /// `poll` hands out no buffered event and reads on instead, holding back the automatic
-    /// acks of publishes it reads, so the broker stops sending at its own in-flight limit
-    /// and its acks get through; past [`JAMMED_EVENTS_MAX`] buffered events it gives up.
-    fn is_jammed(&self) -> bool {
-        self.state.events.len() < JAMMED_EVENTS_MAX
-            && (self.requests.ordered).is_publish_jammed(self.gate().window)
-    }
-
-    /// Writes the acks held back while jammed, in the order their publishes arrived.
-    fn release_acks(&mut self) -> Result<(), ConnectionError> {
-        if self.held_acks.is_empty() {
-            return Ok(());
-        }
-        let Phase::Connected { network, .. } = &mut self.phase else {
-            return Err(ConnectionError::ConnectionClosed);
-        };
-        for ack in self.held_acks.drain(..) {
-            network.write(&ack)?;
-        }
-        Ok(())
-    }
-
-    fn handle_request(&mut self, item: Pending, now: Instant) -> Result<(), ConnectionError> {
-        let Envelope { request, notice } = item.envelope;
-        match request {
-            Request::Disconnect(_) => self.begin_drain(None),
-            Request::DisconnectWithTimeout(_, timeout) => self.begin_drain(Some(now + timeout)),
-            request => {
-                let Some(outbound) = self.state.prepare_outgoing(request, notice)? else {
-                    return Ok(());
-                };
-                let Phase::Connected { network, .. } = &mut self.phase else {
-                    return Err(ConnectionError::ConnectionClosed);
-                };
-                match outbound {
-                    Outbound::Packet(packet) => network.write(&packet)?,
-                    Outbound::Stored(publish) => network.write_publish(publish)?,
-                };
-            }
-        }
-        Ok(())
-    }
-
-    /// Handles `first` and every further packet already whole in the read buffer, up to a
-    /// batch; packets past the batch stay buffered for the next call.
-    fn handle_packets(&mut self, first: Packet, now: Instant) -> Result<(), ConnectionError> {
-        let hold = self.is_jammed();
-        if !hold {
-            self.release_acks()?;
-        }
-        self.handle_packet(first, hold, now)?;
-        let batch = match self.mqtt_options.read_batch_size() {
-            0 => READ_BATCH,
-            size => size,
-        };
-        for _ in 1..batch {
-            match self.network()?.read_buffered()? {
-                Some(packet) => self.handle_packet(packet, hold, now)?,
-                None => break,
-            }
-        }
-        Ok(())
-    }
-
-    /// Feeds `packet` to the keep-alive clock and to the state and writes its reply; with
-    /// `hold`, the ack of a publish waits in `held_acks` (see [`EventLoop::is_jammed`]). The
-    /// packet is stamped with this iteration's `now`, when the wait began: never before the
-    /// last flush, so the stamp moves no ping earlier than the transmit rule alone would.
-    fn handle_packet(
-        &mut self,
-        packet: Packet,
-        hold: bool,
-        now: Instant,
-    ) -> Result<(), ConnectionError> {
-        if let Phase::Connected { keepalive, .. } = &mut self.phase {
-            keepalive.handle_receive(&packet, now);
-        }
-        let is_publish = matches!(packet, Packet::Publish(_));
-        let Some(reply) = self.state.handle_incoming_packet(packet)? else {
-            return Ok(());
-        };
-        if hold && is_publish {
-            self.held_acks.push(reply);
-        } else {
-            self.network()?.write(&reply)?;
-        }
-        Ok(())
-    }
-
     /// Sends a PINGREQ when one is due; fails when the previous one went unanswered, or when
     /// a graceful disconnect ran out of time.
     fn handle_timeout(&mut self, now: Instant) -> Result<(), ConnectionError> {
@@ -473,48 +357,6 @@ impl EventLoop {
         }
     }
 
-    /// Starts a graceful disconnect: publishes already accepted are finished first.
-    fn begin_drain(&mut self, deadline: Option<Instant>) {
-        self.shutdown = Shutdown::Draining { deadline };
-        // Publishes already accepted are finished before DISCONNECT.
-        self.requests
-            .ordered
-            .drain_publishes(&mut self.state.pending);
-    }
-
-    fn is_drain_complete(&self) -> bool {
-        matches!(self.shutdown, Shutdown::Draining { .. })
-            && self.pending_is_empty()
-            && self.state.is_drained()
-    }
-
-    /// True when every client is gone and nothing is left to finish.
-    fn is_requests_done(&self) -> bool {
-        self.own_senders.is_none()
-            && self.shutdown == Shutdown::Running
-            && self.requests.ordered.is_done()
-            && self.pending_is_empty()
-            && self.state.is_drained()
-    }
-
-    /// `disconnect_now`: DISCONNECT at once; unresolved work is abandoned and its notices fail.
-    async fn disconnect_now(&mut self, _request: Envelope) -> Result<Event, ConnectionError> {
-        self.state
-            .drain_tracked_requests_as_failed(NoticeFailureReason::Abandoned);
-        self.state
-            .drain_pending_as_failed(NoticeFailureReason::Abandoned);
-        self.send_disconnect().await
-    }
-
-    /// Writes and flushes DISCONNECT, then ends the loop.
-    async fn send_disconnect(&mut self) -> Result<Event, ConnectionError> {
-        self.write_control(Packet::Disconnect, Outgoing::Disconnect)?;
-        let flushed = self.flush(Instant::now()).await;
-        self.finish();
-        flushed?;
-        self.next_event()
-    }
-
     /// Writes a packet the loop itself originates (PINGREQ, DISCONNECT) and reports it.
     fn write_control(&mut self, packet: Packet, event: Outgoing) -> Result<(), ConnectionError> {
         self.network()?.write(&packet)?;
@@ -547,46 +389,5 @@ impl EventLoop {
 impl Drop for EventLoop {
     fn drop(&mut self) {
         self.requests.discard_queued();
-    }
-}
-
-impl Shutdown {
-    const fn deadline(self) -> Option<Instant> {
-        match self {
-            Self::Running => None,
-            Self::Draining { deadline } => deadline,
-        }
-    }
-}
-
-/// The one timer of a connection: re-armed when the deadline moves instead of registering
-/// a new timer on every wait (pushing a deadline later is a cheap update in tokio).
-#[derive(Debug)]
-struct Timer(Pin<Box<Sleep>>);
-
-impl Timer {
-    fn new(now: Instant) -> Self {
-        Self(Box::pin(time::sleep_until(now)))
-    }
-
-    /// Completes at `deadline`, at once if it has passed, never for `None`. Cancel safe.
-    async fn sleep_until(&mut self, deadline: Option<Instant>, now: Instant) {
-        match deadline {
-            Some(deadline) if deadline > now => {
-                if self.0.deadline() != deadline {
-                    self.0.as_mut().reset(deadline);
-                }
-                self.0.as_mut().await;
-            }
-            Some(_) => {}
-            None => std::future::pending().await,
-        }
-    }
-}
-
-fn earliest(a: Option<Instant>, b: Option<Instant>) -> Option<Instant> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.min(b)),
-        (a, b) => a.or(b),
     }
 }

@@ -45,7 +45,8 @@ pub(crate) fn read_pkid(stream: &mut Bytes, packet_type: PacketType) -> Result<u
 }
 
 /// [MQTT-2.3.1-1] refuses packet id 0 where an id is required. The one home of this rule:
-/// the codec (read and write) and the client's manual acks call it.
+/// the codec (read and write), the client's manual acks and the state's replayed PUBREL
+/// call it.
 #[inline]
 pub(crate) const fn nonzero_pkid(pkid: u16, packet_type: PacketType) -> Result<u16, Error> {
     match pkid {
@@ -55,7 +56,8 @@ pub(crate) const fn nonzero_pkid(pkid: u16, packet_type: PacketType) -> Result<u
 }
 
 /// [MQTT-3.8.3-3], [MQTT-3.10.3-2] a SUBSCRIBE or UNSUBSCRIBE carries at least one topic
-/// filter. The one home of this rule: the codec (read and write) and the client call it.
+/// filter. The one home of this rule: the codec (read and write), the client and the state
+/// call it.
 #[inline]
 pub(crate) const fn has_filters(count: usize, packet_type: PacketType) -> Result<(), Error> {
     match count {

@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 #[cfg(feature = "websocket")]
 use super::OptionError;
 use super::transport::Transport;
-use crate::transport::authority;
 
 /// The port a broker given only by host name is reached on (IANA "mqtt").
 const DEFAULT_MQTT_PORT: u16 = 1883;
@@ -249,5 +248,14 @@ impl From<String> for Broker {
 impl<S: Into<String>> From<(S, u16)> for Broker {
     fn from((host, port): (S, u16)) -> Self {
         Self::tcp(host, port)
+    }
+}
+
+/// `host:port`, with an IPv6 literal in brackets.
+pub(crate) fn authority(host: &str, port: u16) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
     }
 }

@@ -10,11 +10,11 @@ use bytes::Bytes;
 #[cfg(feature = "websocket")]
 use async_tungstenite::tungstenite::http::Request as WsRequest;
 
+use super::AsyncReadWrite;
 use super::{
     AckMode, Backoff, Broker, ConfigError, MqttOptions, NetworkOptions, SessionMode, Transport,
 };
 use crate::mqttbytes::{ConnectAuth, LastWill};
-use crate::transport::AsyncReadWrite;
 
 /// Builds [`MqttOptions`] by value, one option per call.
 ///

@@ -11,12 +11,11 @@ use std::future::IntoFuture;
 #[cfg(feature = "websocket")]
 use async_tungstenite::tungstenite::http::Request;
 
-use super::{MqttOptions, NetworkOptions};
 #[cfg(feature = "proxy")]
-use crate::transport::Proxy;
+use super::Proxy;
 #[cfg(feature = "websocket")]
-use crate::transport::RequestModifier;
-use crate::transport::{AsyncReadWrite, SocketConnector};
+use super::RequestModifier;
+use super::{AsyncReadWrite, MqttOptions, NetworkOptions, SocketConnector};
 
 impl MqttOptions {
     /// Sets the function that opens the base byte stream of every connection attempt, in

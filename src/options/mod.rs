@@ -1,17 +1,31 @@
 //! Client configuration: [`MqttOptions`] with its setters, getters and validation, the
 //! CONNECT packet built from them, and the advisory client-id check.
 //! Pure code: it stores and checks values; it opens no socket and reads no clock.
+//!
+//! `MqttOptions`: fields and core setters here (broker and transport, identity, session
+//! flag, credentials, will, network, validation); each submodule adds the setters of one
+//! area: `endpoint` (socket connector, TLS name, proxy, WebSocket request), `flow` (limits
+//! and flow control), `reconnect` (backoff, fallback brokers, credentials provider),
+//! `session` (store, resubscription), `url` (from a broker URL). `broker`, `transport`,
+//! `network` and `error` hold the value types; `builder` mirrors the setters;
+//! `connect` builds the CONNECT packet.
 
 mod broker;
 mod builder;
 mod connect;
 mod endpoint;
 mod error;
+mod flow;
+mod hooks;
 mod network;
+#[cfg(feature = "proxy")]
+mod proxy;
 mod reconnect;
 mod session;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+mod tls;
 mod transport;
 #[cfg(feature = "url")]
 mod url;
@@ -24,13 +38,23 @@ use bytes::Bytes;
 use crate::mqttbytes::{ConnectAuth, LastWill};
 
 pub use broker::Broker;
+pub(crate) use broker::authority;
 pub use builder::MqttOptionsBuilder;
 pub(crate) use connect::build_connect;
 pub use connect::is_mqtt_minimum_client_id;
 pub use error::{ConfigError, OptionError};
+pub use flow::AckMode;
+pub use hooks::AsyncReadWrite;
+#[cfg(feature = "websocket")]
+pub use hooks::RequestModifier;
+pub(crate) use hooks::SocketConnector;
 pub use network::NetworkOptions;
+#[cfg(feature = "proxy")]
+pub use proxy::{Proxy, ProxyAuth, ProxyType};
 pub use reconnect::Backoff;
 pub(crate) use reconnect::CredentialsError;
+#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+pub use tls::TlsConfiguration;
 pub use transport::Transport;
 
 /// Keep-alive interval of new options.
@@ -41,16 +65,6 @@ const DEFAULT_MAX_PACKET_SIZE_BYTES: usize = 10 * 1024;
 const DEFAULT_REQUEST_CHANNEL_CAPACITY: usize = 10;
 /// Outgoing QoS 1/2 publishes awaiting acknowledgement at once.
 const DEFAULT_INFLIGHT: u16 = 100;
-
-/// Who acknowledges incoming QoS 1/2 publishes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-pub enum AckMode {
-    /// The event loop sends PUBACK/PUBREC as soon as a publish arrives.
-    #[default]
-    Automatic,
-    /// The application acknowledges each publish with the client's `ack` call.
-    Manual,
-}
 
 /// Whether the broker keeps the session between connections (the CONNECT clean-session flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,10 +104,10 @@ pub struct MqttOptions {
     network: NetworkOptions,
     reconnect: reconnect::Reconnect,
     #[cfg(feature = "proxy")]
-    proxy: Option<crate::transport::Proxy>,
+    proxy: Option<Proxy>,
     #[cfg(feature = "websocket")]
-    request_modifier: Option<crate::transport::RequestModifier>,
-    socket_connector: Option<crate::transport::SocketConnector>,
+    request_modifier: Option<RequestModifier>,
+    socket_connector: Option<SocketConnector>,
     #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
     tls_server_name: Option<String>,
 }
@@ -311,146 +325,6 @@ impl MqttOptions {
     /// The will message (a clone), if any.
     pub fn last_will(&self) -> Option<LastWill> {
         self.last_will.clone()
-    }
-
-    /// Sets the largest packet (whole frame, in bytes) the client accepts and sends.
-    ///
-    /// A larger incoming packet is refused from its fixed header and ends the connection;
-    /// a larger outgoing one is refused when submitted. 0 is reported by
-    /// [`validate`](Self::validate).
-    pub const fn set_max_packet_size(&mut self, incoming: usize, outgoing: usize) -> &mut Self {
-        self.max_incoming_packet_size = incoming;
-        self.max_outgoing_packet_size = outgoing;
-        self
-    }
-
-    /// Sets both packet-size limits unless one of them is 0.
-    ///
-    /// # Errors
-    /// [`ConfigError::MaxIncomingPacketSize`] or [`ConfigError::MaxOutgoingPacketSize`],
-    /// leaving the options unchanged.
-    pub fn try_set_max_packet_size(
-        &mut self,
-        incoming: usize,
-        outgoing: usize,
-    ) -> Result<&mut Self, ConfigError> {
-        if incoming == 0 {
-            return Err(ConfigError::MaxIncomingPacketSize);
-        }
-        if outgoing == 0 {
-            return Err(ConfigError::MaxOutgoingPacketSize);
-        }
-        Ok(self.set_max_packet_size(incoming, outgoing))
-    }
-
-    /// The incoming packet-size limit in bytes (the name the seed API uses).
-    pub const fn max_packet_size(&self) -> usize {
-        self.max_incoming_packet_size
-    }
-
-    /// The incoming packet-size limit in bytes.
-    pub const fn max_incoming_packet_size(&self) -> usize {
-        self.max_incoming_packet_size
-    }
-
-    /// The outgoing packet-size limit in bytes.
-    pub const fn max_outgoing_packet_size(&self) -> usize {
-        self.max_outgoing_packet_size
-    }
-
-    /// Sets how many requests a bounded client can queue before its calls wait.
-    pub const fn set_request_channel_capacity(&mut self, capacity: usize) -> &mut Self {
-        self.request_channel_capacity = capacity;
-        self
-    }
-
-    /// The request channel capacity.
-    pub const fn request_channel_capacity(&self) -> usize {
-        self.request_channel_capacity
-    }
-
-    /// Sets how many queued requests the event loop takes before it flushes and hands out
-    /// events; 0 (the default) takes up to 64.
-    pub const fn set_max_request_batch(&mut self, max: usize) -> &mut Self {
-        self.max_request_batch = max;
-        self
-    }
-
-    /// The request batch size.
-    pub const fn max_request_batch(&self) -> usize {
-        self.max_request_batch
-    }
-
-    /// Sets how many packets already in the read buffer the event loop handles before it
-    /// flushes their acknowledgements, takes new requests and hands out events; 0 (the
-    /// default) handles up to 64. A small batch lets requests in between incoming bursts.
-    pub const fn set_read_batch_size(&mut self, size: usize) -> &mut Self {
-        self.read_batch_size = size;
-        self
-    }
-
-    /// The read batch size; 0 means the built-in batch of 64.
-    pub const fn read_batch_size(&self) -> usize {
-        self.read_batch_size
-    }
-
-    /// Sets a pause between replayed requests after a reconnect.
-    pub const fn set_pending_throttle(&mut self, throttle: Duration) -> &mut Self {
-        self.pending_throttle = throttle;
-        self
-    }
-
-    /// The pause between replayed requests.
-    pub const fn pending_throttle(&self) -> Duration {
-        self.pending_throttle
-    }
-
-    /// Sets how many outgoing QoS 1/2 publishes may await acknowledgement at once.
-    /// 0 is reported by [`validate`](Self::validate).
-    pub const fn set_inflight(&mut self, inflight: u16) -> &mut Self {
-        self.inflight = inflight;
-        self
-    }
-
-    /// Sets the in-flight window unless it is 0.
-    ///
-    /// # Errors
-    /// [`ConfigError::Inflight`], leaving the options unchanged.
-    pub fn try_set_inflight(&mut self, inflight: u16) -> Result<&mut Self, ConfigError> {
-        if inflight == 0 {
-            return Err(ConfigError::Inflight);
-        }
-        Ok(self.set_inflight(inflight))
-    }
-
-    /// The in-flight window.
-    pub const fn inflight(&self) -> u16 {
-        self.inflight
-    }
-
-    /// Sets who acknowledges incoming QoS 1/2 publishes.
-    pub const fn set_ack_mode(&mut self, mode: AckMode) -> &mut Self {
-        self.ack_mode = mode;
-        self
-    }
-
-    /// Who acknowledges incoming QoS 1/2 publishes.
-    pub const fn ack_mode(&self) -> AckMode {
-        self.ack_mode
-    }
-
-    /// Seed-API form of [`set_ack_mode`](Self::set_ack_mode): `true` is [`AckMode::Manual`].
-    pub const fn set_manual_acks(&mut self, manual_acks: bool) -> &mut Self {
-        self.set_ack_mode(if manual_acks {
-            AckMode::Manual
-        } else {
-            AckMode::Automatic
-        })
-    }
-
-    /// Whether acks are manual (seed-API form of [`ack_mode`](Self::ack_mode)).
-    pub const fn manual_acks(&self) -> bool {
-        matches!(self.ack_mode, AckMode::Manual)
     }
 
     /// Sets the socket options and connection timeout; the event loop copies them when

@@ -4,7 +4,7 @@
 #[cfg(doc)]
 use super::Broker;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
-use crate::transport::{TlsConfiguration, TlsError};
+use super::tls::TlsConfiguration;
 
 /// How bytes reach the broker. It must suit the [`Broker`] kind (checked by
 /// [`MqttOptions::validate`](crate::MqttOptions::validate) and again at connect).
@@ -90,20 +90,6 @@ impl Transport {
         Self::Tls(TlsConfiguration::preferred_default())
     }
 
-    /// As [`Transport::tls_with_default_config`], loading the roots (or building the
-    /// native-tls connector) now.
-    ///
-    /// # Errors
-    /// The [`TlsError`] of loading the platform roots or building the connector.
-    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
-    #[cfg_attr(
-        docsrs,
-        doc(cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls")))
-    )]
-    pub fn try_tls_with_default_config() -> Result<Self, TlsError> {
-        TlsConfiguration::try_preferred_default().map(Self::Tls)
-    }
-
     /// A Unix domain socket.
     #[cfg(unix)]
     #[cfg_attr(docsrs, doc(cfg(unix)))]
@@ -168,25 +154,5 @@ impl Transport {
     )]
     pub const fn wss_with_default_config() -> Self {
         Self::Wss(TlsConfiguration::preferred_default())
-    }
-
-    /// As [`Transport::wss_with_default_config`], loading the roots (or building the
-    /// native-tls connector) now.
-    ///
-    /// # Errors
-    /// The [`TlsError`] of loading the platform roots or building the connector.
-    #[cfg(all(
-        feature = "websocket",
-        any(feature = "use-rustls-no-provider", feature = "use-native-tls")
-    ))]
-    #[cfg_attr(
-        docsrs,
-        doc(cfg(all(
-            feature = "websocket",
-            any(feature = "use-rustls-no-provider", feature = "use-native-tls")
-        )))
-    )]
-    pub fn try_wss_with_default_config() -> Result<Self, TlsError> {
-        TlsConfiguration::try_preferred_default().map(Self::Wss)
     }
 }

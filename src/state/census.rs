@@ -2,7 +2,7 @@
 //! Reads the in-flight table; changes nothing.
 
 use super::MqttState;
-use super::inflight::Slot;
+use super::slot::Slot;
 
 /// Outgoing exchanges awaiting the broker, by kind (see
 /// [`EventLoop::diagnostics`](crate::EventLoop::diagnostics)).

@@ -6,97 +6,13 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::StateError;
-use crate::mqttbytes::{Packet, PacketType, PubRec, PubRel, Publish, Subscribe, Unsubscribe};
+use super::slot::{FlushState, Slot};
+use crate::mqttbytes::{Packet, PacketType, PubRec, PubRel};
 use crate::notice::{
     NoticeError, NoticeFailureReason, NoticeSender, NoticeTx, PublishNoticeError, PublishNoticeTx,
-    PublishResult, SubscribeNoticeTx, UnsubscribeNoticeTx,
+    PublishResult,
 };
 use crate::request::{Envelope, Request};
-
-/// Whether a network flush was attempted while a publish was stored (DUP on replay).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum FlushState {
-    /// Written into the buffer at most; the broker cannot have seen it.
-    NotAttempted,
-    /// A flush ran (or failed) after it was written; the broker may have seen it.
-    Attempted,
-}
-
-/// An outgoing QoS 1/2 publish kept until its ack, for replay.
-#[derive(Debug)]
-pub(crate) struct StoredPublish {
-    pub(crate) publish: Publish,
-    pub(crate) notice: Option<PublishNoticeTx>,
-    pub(crate) flush: FlushState,
-}
-
-/// The phase of one outgoing exchange.
-#[derive(Debug)]
-pub(crate) enum Slot {
-    /// QoS 1 publish sent, PUBACK not yet received.
-    AwaitingPubAck(StoredPublish),
-    /// QoS 2 publish sent, PUBREC not yet received.
-    AwaitingPubRec(StoredPublish),
-    /// QoS 2 publish received by the broker (PUBREL sent), PUBCOMP not yet received.
-    AwaitingPubComp(Option<PublishNoticeTx>),
-    /// SUBSCRIBE sent, SUBACK not yet received.
-    Subscribe(Subscribe, Option<SubscribeNoticeTx>),
-    /// UNSUBSCRIBE sent, UNSUBACK not yet received.
-    Unsubscribe(Unsubscribe, Option<UnsubscribeNoticeTx>),
-    /// Exported for replay: the id stays taken until the replayed request comes back.
-    Reserved,
-}
-
-impl Slot {
-    /// Whether the slot is an outgoing publish counted against the in-flight window.
-    const fn is_publish(&self) -> bool {
-        matches!(
-            self,
-            Self::AwaitingPubAck(_) | Self::AwaitingPubRec(_) | Self::AwaitingPubComp(_)
-        )
-    }
-
-    /// The publish a QoS 1/2 slot keeps for replay, if the slot holds one.
-    pub(crate) const fn stored_publish(&self) -> Option<&Publish> {
-        match self {
-            Self::AwaitingPubAck(stored) | Self::AwaitingPubRec(stored) => Some(&stored.publish),
-            _ => None,
-        }
-    }
-
-    /// Fails the slot's notice; true if there was one.
-    fn fail(self, reason: NoticeFailureReason) -> bool {
-        let notice = match self {
-            Self::AwaitingPubAck(stored) | Self::AwaitingPubRec(stored) => {
-                stored.notice.map(NoticeTx::Publish)
-            }
-            Self::AwaitingPubComp(notice) => notice.map(NoticeTx::Publish),
-            Self::Subscribe(_, notice) => notice.map(NoticeTx::Subscribe),
-            Self::Unsubscribe(_, notice) => notice.map(NoticeTx::Unsubscribe),
-            Self::Reserved => None,
-        };
-        notice.map(|notice| notice.fail(reason)).is_some()
-    }
-}
-
-/// Clones everything but the notice: a notice completes exactly once, in the original.
-impl Clone for Slot {
-    fn clone(&self) -> Self {
-        let stored = |stored: &StoredPublish| StoredPublish {
-            publish: stored.publish.clone(),
-            notice: None,
-            flush: stored.flush,
-        };
-        match self {
-            Self::AwaitingPubAck(s) => Self::AwaitingPubAck(stored(s)),
-            Self::AwaitingPubRec(s) => Self::AwaitingPubRec(stored(s)),
-            Self::AwaitingPubComp(_) => Self::AwaitingPubComp(None),
-            Self::Subscribe(subscribe, _) => Self::Subscribe(subscribe.clone(), None),
-            Self::Unsubscribe(unsubscribe, _) => Self::Unsubscribe(unsubscribe.clone(), None),
-            Self::Reserved => Self::Reserved,
-        }
-    }
-}
 
 /// A slot with its send-order sequence number (replay order).
 #[derive(Debug, Clone)]
@@ -129,7 +45,7 @@ impl Hasher for PkidHasher {
 /// Outgoing exchanges keyed by packet id. Memory grows with the exchanges in flight only.
 ///
 /// A hash map: acks arrive roughly in send order, so a `BTreeMap` spent its time
-/// rebalancing (about 860 instructions per QoS 1 publish); order comes from `Entry::seq`.
+/// rebalancing (figures in BENCHMARKS.md); order comes from `Entry::seq`.
 #[derive(Debug, Default)]
 pub(crate) struct InflightTable {
     entries: HashMap<u16, Entry, BuildHasherDefault<PkidHasher>>,
@@ -305,10 +221,7 @@ impl InflightTable {
         pubrel: PubRel,
         notice: Option<PublishNoticeTx>,
     ) -> Result<PubRel, StateError> {
-        let pkid = pubrel.pkid;
-        if pkid == 0 {
-            return Err(StateError::PacketIdZero(PacketType::PubRel));
-        }
+        let pkid = StateError::require_pkid(pubrel.pkid, PacketType::PubRel)?;
         let previous = match self.get(pkid) {
             None | Some(Slot::Reserved) => None,
             Some(Slot::AwaitingPubComp(_)) => self

@@ -2,23 +2,34 @@
 //! flows, packet ids, the in-flight window, incoming QoS 2 dedupe, manual acks, the queue of
 //! requests to send with the CONNACK decision over it, session records and notice completion.
 //! It takes packets and requests and returns packets to write; it never does IO or reads a clock.
+//!
+//! Here: [`MqttState`] and incoming packets. `outgoing` handles requests, `inflight` and
+//! `slot` keep outgoing exchanges, `incoming` the received QoS 2 and manual acks, `pkid`
+//! allocates ids, `session` decides at CONNACK, `journal` emits session records,
+//! `subscriptions` and `census` count, `error` holds [`StateError`].
 
 mod census;
+mod error;
 mod incoming;
 mod inflight;
 mod journal;
+mod outgoing;
 mod pkid;
 mod session;
+mod slot;
 mod subscriptions;
 #[cfg(test)]
 mod tests;
 
 use std::collections::VecDeque;
 
+pub use error::StateError;
 use incoming::{Delivery, IncomingState};
-use inflight::{FlushState, InflightTable, Slot, StoredPublish};
+use inflight::InflightTable;
 use journal::Journal;
+pub(crate) use outgoing::Outbound;
 use pkid::PkidAllocator;
+use slot::Slot;
 pub use subscriptions::{ConnectionKind, Resubscribe, Subscriptions};
 
 pub use census::InflightCounts;
@@ -27,92 +38,10 @@ pub(crate) use session::{Pending, Resumption, SessionConnAck, SessionMismatch};
 use crate::AckMode;
 use crate::event::{Event, Incoming, Outgoing};
 use crate::mqttbytes::{
-    self, Packet, PacketType, PubAck, PubComp, Publish, QoS, SubAck, Subscribe,
-    SubscribeReasonCode, UnsubAck, Unsubscribe,
+    self, Packet, PubAck, PubComp, Publish, SubAck, SubscribeReasonCode, UnsubAck,
 };
-use crate::notice::{
-    NoticeTx, PublishNoticeError, PublishNoticeTx, SubscribeNoticeTx, UnsubscribeNoticeTx,
-};
+use crate::notice::{NoticeTx, PublishNoticeError};
 use crate::request::Request;
-
-/// A protocol-state violation. Each one ends the connection (the event loop reports it as
-/// a connection error and reconnects); the state stays consistent for replay.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StateError {
-    /// The broker acknowledged a packet id with no exchange in the matching phase.
-    #[error("unsolicited {packet_type:?} for packet id {pkid}")]
-    UnsolicitedAck {
-        /// PUBACK, PUBREC, PUBREL, PUBCOMP, SUBACK or UNSUBACK.
-        packet_type: PacketType,
-        /// The packet id it carried.
-        pkid: u16,
-    },
-    /// A SUBACK has a different number of return codes than its SUBSCRIBE had filters.
-    #[error("[MQTT-3.8.4-5] suback {pkid} has {actual} return codes for {expected} filters")]
-    SubAckReturnCodeCountMismatch {
-        /// The packet id.
-        pkid: u16,
-        /// Filters in the SUBSCRIBE.
-        expected: usize,
-        /// Return codes in the SUBACK.
-        actual: usize,
-    },
-    /// A CONNACK arrived on an established connection.
-    #[error("unexpected second connack")]
-    DuplicateConnAck,
-    /// The broker sent a packet only a client may send.
-    #[error("unexpected {0:?} packet from the broker")]
-    UnexpectedIncomingPacket(PacketType),
-    /// The request is a packet a client never sends (SUBACK, UNSUBACK, PINGRESP, PUBCOMP).
-    #[error("a client cannot send {0:?}")]
-    UnexpectedRequest(PacketType),
-    /// A manual PUBACK/PUBREC matches no received publish still owed that ack.
-    #[error("manual {packet_type:?} for packet id {pkid} matches no publish awaiting it")]
-    InvalidManualAck {
-        /// PUBACK or PUBREC.
-        packet_type: PacketType,
-        /// The packet id.
-        pkid: u16,
-    },
-    /// A request carries a packet id held by another exchange.
-    #[error("packet id {pkid} is in use, cannot send {packet_type:?} with it")]
-    PacketIdInUse {
-        /// The request's packet type.
-        packet_type: PacketType,
-        /// The packet id.
-        pkid: u16,
-    },
-    /// A request that needs a packet id carries 0.
-    #[error("[MQTT-2.3.1-1] {0:?} needs a non-zero packet id")]
-    PacketIdZero(PacketType),
-    /// Every packet id from 1 to 65535 is held by an unfinished exchange.
-    #[error("all 65535 packet ids are in use")]
-    PacketIdsExhausted,
-    /// A QoS 1/2 publish was handed over while the in-flight window was full.
-    #[error("publish window full: {max_inflight} qos 1/2 publishes in flight")]
-    PublishWindowFull {
-        /// The configured window.
-        max_inflight: u16,
-    },
-    /// A QoS 1/2 publish was handed over while another waits behind a packet id collision.
-    #[error("a publish waits for packet id {pkid} to be released")]
-    CollisionPending {
-        /// The packet id the stashed publish waits for.
-        pkid: u16,
-    },
-    /// A SUBSCRIBE or UNSUBSCRIBE without filters.
-    #[error("[MQTT-3.8.3-3] {0:?} without topic filters")]
-    EmptySubscription(PacketType),
-    /// The broker did not answer a PINGREQ in time (raised by the keep-alive clock).
-    #[error("no pingresp within the keep-alive deadline")]
-    AwaitPingResp,
-    /// A packet from the broker could not be decoded. Never built by this crate: a decode
-    /// error is reported once, as `ConnectionError::Decode`. Kept, with its `From`, so code
-    /// written against 0.33.1 still compiles.
-    #[error("cannot decode packet from the broker")]
-    Deserialization(#[from] mqttbytes::Error),
-}
 
 /// The client side of an MQTT 3.1.1 session, without IO.
 ///
@@ -269,55 +198,6 @@ impl MqttState {
             .map(Outbound::into_packet))
     }
 
-    /// [`outgoing_request`](Self::outgoing_request) without copying a stored publish: a
-    /// QoS 1/2 publish is lent from the in-flight table for encoding.
-    pub(crate) fn prepare_outgoing(
-        &mut self,
-        request: Request,
-        notice: Option<NoticeTx>,
-    ) -> Result<Option<Outbound<'_>>, StateError> {
-        let packet = match (request, notice) {
-            (Request::Publish(publish), Some(NoticeTx::Publish(tx))) => {
-                return self.outgoing_publish(publish, Some(tx));
-            }
-            (Request::Publish(publish), _) => return self.outgoing_publish(publish, None),
-            (Request::Subscribe(subscribe), Some(NoticeTx::Subscribe(tx))) => {
-                Some(self.outgoing_subscribe(subscribe, Some(tx))?)
-            }
-            (Request::Subscribe(subscribe), _) => Some(self.outgoing_subscribe(subscribe, None)?),
-            (Request::Unsubscribe(unsubscribe), Some(NoticeTx::Unsubscribe(tx))) => {
-                Some(self.outgoing_unsubscribe(unsubscribe, Some(tx))?)
-            }
-            (Request::Unsubscribe(unsub), _) => Some(self.outgoing_unsubscribe(unsub, None)?),
-            (Request::PubRel(rel), Some(NoticeTx::Publish(tx))) => self
-                .journal
-                .written(Packet::PubRel(self.outgoing.resume_pubrel(rel, Some(tx))?)),
-            (Request::PubRel(rel), _) => self
-                .journal
-                .written(Packet::PubRel(self.outgoing.resume_pubrel(rel, None)?)),
-            (Request::PubAck(ack), _) => Some(Packet::PubAck(self.incoming.manual_puback(ack)?)),
-            (Request::PubRec(ack), _) => self
-                .journal
-                .written(Packet::PubRec(self.incoming.manual_pubrec(ack)?)),
-            (Request::PingReq, _) => Some(Packet::PingReq),
-            (
-                Request::Disconnect(_)
-                | Request::DisconnectNow(_)
-                | Request::DisconnectWithTimeout(..),
-                _,
-            ) => Some(Packet::Disconnect),
-            (Request::PubComp(_), _) => return Err(unexpected_request(PacketType::PubComp)),
-            (Request::PingResp, _) => return Err(unexpected_request(PacketType::PingResp)),
-            (Request::SubAck(_), _) => return Err(unexpected_request(PacketType::SubAck)),
-            (Request::UnsubAck(_), _) => return Err(unexpected_request(PacketType::UnsubAck)),
-        };
-        if let Some(packet) = &packet {
-            self.events
-                .extend(Outgoing::for_packet(packet).map(Event::Outgoing));
-        }
-        Ok(packet.map(Outbound::Packet))
-    }
-
     /// Processes a packet from the broker: the reply to write, if any.
     ///
     /// A stray acknowledgement (PUBACK, PUBREC, PUBCOMP, SUBACK or UNSUBACK for a packet id
@@ -404,106 +284,6 @@ impl MqttState {
             .handle_flush(Err(PublishNoticeError::Qos0NotFlushed));
     }
 
-    fn outgoing_publish(
-        &mut self,
-        mut publish: Publish,
-        notice: Option<PublishNoticeTx>,
-    ) -> Result<Option<Outbound<'_>>, StateError> {
-        if publish.qos == QoS::AtMostOnce {
-            // [MQTT-3.3.1-2] [MQTT-2.3.1-5] no DUP and no packet id at QoS 0
-            publish.pkid = 0;
-            publish.dup = false;
-            self.outgoing.push_qos0(notice);
-            self.events.push_back(Event::Outgoing(Outgoing::Publish(0)));
-            return Ok(Some(Outbound::Packet(Packet::Publish(publish))));
-        }
-        if let Some(stashed) = &self.collision {
-            return Err(StateError::CollisionPending { pkid: stashed.pkid });
-        }
-        if self.is_publish_window_full() {
-            return Err(StateError::PublishWindowFull {
-                max_inflight: self.max_inflight,
-            });
-        }
-        if publish.pkid == 0 {
-            publish.pkid = self.next_pkid()?;
-        } else if !self.outgoing.is_free_for_replay(publish.pkid) {
-            self.events
-                .push_back(Event::Outgoing(Outgoing::AwaitAck(publish.pkid)));
-            self.collision = Some(publish);
-            self.outgoing.collision_notice = notice;
-            return Ok(None);
-        }
-        self.events
-            .push_back(Event::Outgoing(Outgoing::Publish(publish.pkid)));
-        Ok(self.store_publish(publish, notice).map(Outbound::Stored))
-    }
-
-    /// Keeps a QoS 1/2 publish until its ack and lends it back for encoding (no copy: a
-    /// clone of a payload built from a `Vec` would allocate).
-    fn store_publish(
-        &mut self,
-        publish: Publish,
-        notice: Option<PublishNoticeTx>,
-    ) -> Option<&Publish> {
-        let pkid = publish.pkid;
-        let qos = publish.qos;
-        self.journal.record_publish(&publish);
-        let stored = StoredPublish {
-            publish,
-            notice,
-            flush: FlushState::NotAttempted,
-        };
-        let slot = match qos {
-            QoS::ExactlyOnce => Slot::AwaitingPubRec(stored),
-            _ => Slot::AwaitingPubAck(stored),
-        };
-        self.outgoing.insert(pkid, slot).stored_publish()
-    }
-
-    fn outgoing_subscribe(
-        &mut self,
-        mut subscribe: Subscribe,
-        notice: Option<SubscribeNoticeTx>,
-    ) -> Result<Packet, StateError> {
-        if subscribe.filters.is_empty() {
-            return Err(StateError::EmptySubscription(PacketType::Subscribe));
-        }
-        subscribe.pkid = self.control_pkid(subscribe.pkid, PacketType::Subscribe)?;
-        self.outgoing
-            .insert(subscribe.pkid, Slot::Subscribe(subscribe.clone(), notice));
-        Ok(Packet::Subscribe(subscribe))
-    }
-
-    fn outgoing_unsubscribe(
-        &mut self,
-        mut unsubscribe: Unsubscribe,
-        notice: Option<UnsubscribeNoticeTx>,
-    ) -> Result<Packet, StateError> {
-        if unsubscribe.topics.is_empty() {
-            return Err(StateError::EmptySubscription(PacketType::Unsubscribe));
-        }
-        unsubscribe.pkid = self.control_pkid(unsubscribe.pkid, PacketType::Unsubscribe)?;
-        let slot = Slot::Unsubscribe(unsubscribe.clone(), notice);
-        self.outgoing.insert(unsubscribe.pkid, slot);
-        Ok(Packet::Unsubscribe(unsubscribe))
-    }
-
-    /// The id for a SUBSCRIBE/UNSUBSCRIBE: a fresh one for 0, else the caller's if free.
-    fn control_pkid(&mut self, requested: u16, packet_type: PacketType) -> Result<u16, StateError> {
-        match requested {
-            0 => self.next_pkid(),
-            pkid if self.outgoing.is_free_for_replay(pkid) => Ok(pkid),
-            pkid => Err(StateError::PacketIdInUse { packet_type, pkid }),
-        }
-    }
-
-    fn next_pkid(&mut self) -> Result<u16, StateError> {
-        self.pkids
-            .next_pkid(|pkid| self.outgoing.is_busy(pkid))
-            .ok_or(StateError::PacketIdsExhausted)
-    }
-
     /// A SUBACK or UNSUBACK for `pkid` updates the granted set from the request in its
     /// slot (the ack itself is checked by `handle_ack`; nothing changes when it is refused).
     fn track_subscriptions(&mut self, ack: &Packet, pkid: u16) {
@@ -516,41 +296,6 @@ impl MqttState {
             }
             _ => {}
         }
-    }
-
-    /// `pkid` was released: send the publish that waited for it, if any.
-    fn release_collision(&mut self, pkid: u16) -> Option<Packet> {
-        let publish = self.collision.take_if(|stashed| stashed.pkid == pkid)?;
-        let notice = self.outgoing.collision_notice.take();
-        let stored = self.store_publish(publish, notice)?;
-        Some(Packet::Publish(stored.clone()))
-    }
-}
-
-/// A packet [`MqttState`] hands out to be written: owned, or a stored QoS 1/2 publish lent
-/// from the in-flight table so it is encoded without a copy.
-#[derive(Debug)]
-pub(crate) enum Outbound<'a> {
-    /// A packet the state does not keep.
-    Packet(Packet),
-    /// A publish kept in the in-flight table until its ack.
-    Stored(&'a Publish),
-}
-
-impl Outbound<'_> {
-    /// The packet as an owned value (copies a lent publish).
-    pub(crate) fn into_packet(self) -> Packet {
-        match self {
-            Self::Packet(packet) => packet,
-            Self::Stored(publish) => Packet::Publish(publish.clone()),
-        }
-    }
-}
-
-impl StateError {
-    /// [`StateError::UnsolicitedAck`] for `packet_type` and `pkid`.
-    pub(crate) const fn unsolicited(packet_type: PacketType, pkid: u16) -> Self {
-        Self::UnsolicitedAck { packet_type, pkid }
     }
 }
 
@@ -566,10 +311,6 @@ fn stray_ack_pkid(packet: &Packet, outgoing: &InflightTable) -> Option<u16> {
         _ => return None,
     };
     outgoing.is_free_for_replay(pkid).then_some(pkid)
-}
-
-const fn unexpected_request(packet_type: PacketType) -> StateError {
-    StateError::UnexpectedRequest(packet_type)
 }
 
 /// Logs a SUBACK that refused some of its filters (the event carries the details).

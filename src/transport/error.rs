@@ -12,6 +12,8 @@ use super::TlsError;
 use super::WebsocketError;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 use crate::options::Transport;
+#[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
+use crate::options::authority;
 use crate::options::{Broker, MqttOptions};
 
 /// Why opening the byte stream failed. The transport's own error: the event loop reports
@@ -104,15 +106,6 @@ pub(crate) fn located(step: ConnectStep, broker: String, source: io::Error) -> i
     )
 }
 
-/// `host:port`, with an IPv6 literal in brackets.
-pub(crate) fn authority(host: &str, port: u16) -> String {
-    if host.contains(':') && !host.starts_with('[') {
-        format!("[{host}]:{port}")
-    } else {
-        format!("{host}:{port}")
-    }
-}
-
 /// An error of the first MQTT exchange (CONNECT/CONNACK) as it should be reported: an IO
 /// error that is the broker refusing the TLS session becomes that TLS error, and any other
 /// IO error names the broker.
@@ -168,12 +161,5 @@ mod tests {
             source.map(io::Error::kind),
             Some(io::ErrorKind::ConnectionRefused)
         );
-    }
-
-    #[test]
-    fn authority_brackets_ipv6_literals_only() {
-        assert_eq!(authority("::1", 1883), "[::1]:1883");
-        assert_eq!(authority("[::1]", 1883), "[::1]:1883");
-        assert_eq!(authority("127.0.0.1", 8883), "127.0.0.1:8883");
     }
 }

@@ -5,7 +5,6 @@
 mod error;
 #[cfg(feature = "proxy")]
 mod proxy;
-mod socket;
 mod tcp;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
 mod tls;
@@ -22,21 +21,20 @@ use std::task::{Context, Poll};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
-use crate::options::{Broker, MqttOptions, NetworkOptions, Transport};
+use crate::options::{
+    AsyncReadWrite, Broker, MqttOptions, NetworkOptions, SocketConnector, Transport, authority,
+};
 use error::{ConnectStep, located};
 
-pub(crate) use error::{TransportError, authority, exchange_error};
-pub(crate) use socket::SocketConnector;
-pub use socket::{AsyncReadWrite, default_socket_connect};
+pub(crate) use error::{TransportError, exchange_error};
+pub use tcp::default_socket_connect;
 
 #[cfg(feature = "proxy")]
-pub use proxy::{Proxy, ProxyAuth, ProxyError, ProxyType};
+pub use proxy::ProxyError;
 #[cfg(feature = "use-rustls-no-provider")]
 pub use tls::PemInput;
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
-pub use tls::{TlsConfiguration, TlsError};
-#[cfg(feature = "websocket")]
-pub use websocket::RequestModifier;
+pub use tls::TlsError;
 #[cfg(feature = "websocket")]
 pub use websocket::WebsocketError;
 

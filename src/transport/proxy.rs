@@ -1,77 +1,20 @@
-//! HTTP CONNECT proxies: [`Proxy`] settings and the tunnel exchange (request, optional Basic
-//! auth, status check). What runs through the tunnel (TCP, TLS, WebSocket) is the caller's.
+//! HTTP CONNECT proxies: the tunnel exchange for a [`Proxy`] of the options (request,
+//! optional Basic auth, status check) and [`ProxyError`]. What runs through the tunnel (TCP,
+//! TLS, WebSocket) is the caller's.
 
-use std::fmt;
 use std::io;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
-use super::tls::{TlsConfiguration, TlsError};
+use super::tls::TlsError;
 use super::{SocketConnector, Stream, authority, dial};
-use crate::options::NetworkOptions;
+use crate::options::{NetworkOptions, Proxy, ProxyAuth, ProxyType};
 
 /// The longest CONNECT response head accepted, in bytes.
 const MAX_RESPONSE_HEAD_BYTES: usize = 8 * 1024;
 /// The end of an HTTP message head.
 const HEAD_END: &[u8] = b"\r\n\r\n";
-
-/// An HTTP proxy that tunnels the broker connection with `CONNECT host:port`.
-///
-/// Used for TCP, TLS, WebSocket and secure WebSocket transports, never for Unix sockets.
-#[derive(Clone, Debug)]
-pub struct Proxy {
-    /// Plain HTTP, or HTTPS (TLS to the proxy itself).
-    pub ty: ProxyType,
-    /// Credentials sent to the proxy.
-    pub auth: ProxyAuth,
-    /// The proxy host.
-    pub addr: String,
-    /// The proxy port.
-    pub port: u16,
-}
-
-/// How the client talks to the proxy.
-#[derive(Clone, Debug)]
-pub enum ProxyType {
-    /// Plain HTTP.
-    Http,
-    /// HTTP over TLS to the proxy (the proxy's certificate is verified for `Proxy::addr`).
-    #[cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls"))]
-    #[cfg_attr(
-        docsrs,
-        doc(cfg(any(feature = "use-rustls-no-provider", feature = "use-native-tls")))
-    )]
-    Https(TlsConfiguration),
-}
-
-/// Credentials for the proxy.
-#[derive(Clone, PartialEq, Eq)]
-pub enum ProxyAuth {
-    /// No `Proxy-Authorization` header.
-    None,
-    /// HTTP Basic authentication.
-    Basic {
-        /// The user name.
-        username: String,
-        /// The password.
-        password: String,
-    },
-}
-
-/// Shows the user name; the password is redacted.
-impl fmt::Debug for ProxyAuth {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Self::None => f.write_str("None"),
-            Self::Basic { username, .. } => f
-                .debug_struct("Basic")
-                .field("username", username)
-                .field("password", &"<redacted>")
-                .finish(),
-        }
-    }
-}
 
 /// Why the tunnel through the proxy could not be opened.
 #[derive(Debug, thiserror::Error)]

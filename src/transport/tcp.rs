@@ -1,5 +1,5 @@
-//! Plain TCP: resolve the broker host and connect with the configured socket options.
-//! Knows nothing of MQTT.
+//! Plain TCP: resolve the broker host and connect with the configured socket options, also
+//! offered to socket connectors as [`default_socket_connect`]. Knows nothing of MQTT.
 
 use std::io;
 use std::net::SocketAddr;
@@ -79,4 +79,33 @@ fn bind_device(socket: &TcpSocket, options: &NetworkOptions) -> io::Result<()> {
 #[cfg(not(any(target_os = "android", target_os = "fuchsia", target_os = "linux")))]
 fn bind_device(_: &TcpSocket, _: &NetworkOptions) -> io::Result<()> {
     Ok(())
+}
+
+/// Opens a TCP connection to `host` (`"host:port"`, an IPv6 literal in brackets) the way the
+/// client does without a socket connector: resolves the name, then tries each address in
+/// turn with the network options applied (nodelay, buffer sizes, bind address and device).
+///
+/// Call it from a socket connector that only wants to change a few things.
+///
+/// # Errors
+/// The error of the last address tried, or [`io::ErrorKind::InvalidInput`] when `host`
+/// does not resolve to any address.
+///
+/// # Examples
+/// ```no_run
+/// use rumqttc::{MqttOptions, NetworkOptions, default_socket_connect};
+///
+/// let mut options = MqttOptions::new("sensor-17", ("broker.local", 1883));
+/// options.set_socket_connector(|host: String, network: NetworkOptions| async move {
+///     let stream = default_socket_connect(host, network).await?;
+///     stream.set_nodelay(true)?;
+///     Ok(stream)
+/// });
+/// assert!(options.has_socket_connector());
+/// ```
+pub async fn default_socket_connect(
+    host: String,
+    options: NetworkOptions,
+) -> io::Result<TcpStream> {
+    connect(host.as_str(), &options).await
 }

@@ -4,16 +4,13 @@
 
 use std::error::Error as StdError;
 use std::fmt;
-use std::future::{Future, IntoFuture};
 use std::io;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use async_tungstenite::tokio::{TokioAdapter, client_async_with_config};
 use async_tungstenite::tungstenite::client::IntoClientRequest;
 use async_tungstenite::tungstenite::error::{ProtocolError, SubProtocolError};
-use async_tungstenite::tungstenite::http::Request;
 use async_tungstenite::tungstenite::http::header::{HeaderValue, SEC_WEBSOCKET_PROTOCOL};
 use async_tungstenite::tungstenite::{Error as WsError, Message};
 use async_tungstenite::{ByteWriter, WebSocketReceiver, WebSocketSender};
@@ -22,68 +19,10 @@ use futures_core::Stream as _;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 
 use super::Stream;
+use crate::options::RequestModifier;
 
 /// The WebSocket sub-protocol MQTT uses (MQTT 3.1.1 §6).
 const MQTT_SUBPROTOCOL: &str = "mqtt";
-
-/// The error a fallible request modifier returned, type-erased.
-type ModifierError = Box<dyn StdError + Send + Sync>;
-type ModifierFuture = Pin<Box<dyn Future<Output = Result<Request<()>, ModifierError>> + Send>>;
-
-/// An async function applied to the upgrade request before every (re)connection, to add
-/// headers such as `Authorization` (tokens can be refreshed on each call). Set with
-/// [`MqttOptions::set_request_modifier`](crate::MqttOptions::set_request_modifier) or its
-/// fallible twin; read back with
-/// [`MqttOptions::request_modifier`](crate::MqttOptions::request_modifier).
-#[derive(Clone)]
-pub struct RequestModifier(Arc<dyn Fn(Request<()>) -> ModifierFuture + Send + Sync>);
-
-impl RequestModifier {
-    /// Wraps a modifier that cannot fail.
-    pub(crate) fn infallible<F, O>(modifier: F) -> Self
-    where
-        F: Fn(Request<()>) -> O + Send + Sync + 'static,
-        O: IntoFuture<Output = Request<()>>,
-        O::IntoFuture: Send + 'static,
-    {
-        Self(Arc::new(move |request| {
-            let future = modifier(request).into_future();
-            Box::pin(async move { Ok(future.await) })
-        }))
-    }
-
-    /// Wraps a modifier whose error ends the connection attempt.
-    pub(crate) fn fallible<F, O, E>(modifier: F) -> Self
-    where
-        F: Fn(Request<()>) -> O + Send + Sync + 'static,
-        O: IntoFuture<Output = Result<Request<()>, E>>,
-        O::IntoFuture: Send + 'static,
-        E: StdError + Send + Sync + 'static,
-    {
-        Self(Arc::new(move |request| {
-            let future = modifier(request).into_future();
-            Box::pin(async move {
-                future
-                    .await
-                    .map_err(|error| Box::new(error) as ModifierError)
-            })
-        }))
-    }
-
-    /// Runs the modifier on `request`, as the transport does before the upgrade.
-    ///
-    /// # Errors
-    /// The error of a fallible modifier, type-erased; an infallible one never fails.
-    pub async fn apply(&self, request: Request<()>) -> Result<Request<()>, ModifierError> {
-        (self.0)(request).await
-    }
-}
-
-impl fmt::Debug for RequestModifier {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("RequestModifier(..)")
-    }
-}
 
 /// Why the WebSocket upgrade failed. Messages name the broker by its URL without the query
 /// and user info, which may carry tokens.

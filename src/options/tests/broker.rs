@@ -261,3 +261,10 @@ fn tls_server_name_is_unset_by_default_and_can_be_set_and_cleared() {
         .build();
     assert_eq!(built.tls_server_name(), Some("broker.test"));
 }
+
+#[test]
+fn authority_brackets_ipv6_literals_only() {
+    assert_eq!(authority("::1", 1883), "[::1]:1883");
+    assert_eq!(authority("[::1]", 1883), "[::1]:1883");
+    assert_eq!(authority("127.0.0.1", 8883), "127.0.0.1:8883");
+}

@@ -12,8 +12,8 @@ use super::*;
 use crate::ManualAck;
 use crate::keepalive::KeepAlive;
 use crate::mqttbytes::{
-    ConnAck, ConnectReturnCode, Disconnect, PubAck, PubComp, PubRec, PubRel, SubAck,
-    SubscribeReasonCode, UnsubAck,
+    ConnAck, ConnectReturnCode, Disconnect, PacketType, PubAck, PubComp, PubRec, PubRel, QoS,
+    SubAck, Subscribe, SubscribeReasonCode, UnsubAck, Unsubscribe,
 };
 use crate::notice::NoticeFailureReason;
 use crate::notice::{

@@ -3,23 +3,23 @@
 //! loop takes next: pending work first, then the lanes merged back into call order, letting a
 //! control request pass only publishes the in-flight window blocks.
 
+mod lane;
+
 use std::collections::VecDeque;
 use std::future::{Future, poll_fn};
-use std::pin::Pin;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::task::{Context, Poll};
+use std::task::Poll;
 use std::time::Duration;
 
 use atomic_waker::AtomicWaker;
-use flume::r#async::RecvStream;
-use futures_core::Stream;
 use tokio::time;
 
 use crate::Request;
 use crate::mqttbytes::QoS;
 use crate::request::Envelope;
 use crate::state::Pending;
+pub(super) use lane::Lane;
 
 /// A request with its place in the call order of its client family.
 #[derive(Debug)]
@@ -242,114 +242,6 @@ impl OrderedLanes {
     }
 }
 
-/// The receiving end of one lane, with a stream kept for waiting on it, and the one request
-/// the loop may hold taken from it but not yet handled.
-///
-/// The loop waits on the stream only where the bell cannot tell it of a request: the
-/// immediate lane (`disconnect_now` must not wait for a bell), and a rendezvous lane
-/// (capacity 0), whose senders wait in the channel until the loop takes their request.
-/// A fresh `recv_async` future registers a new wait hook with the channel (an `Arc`
-/// allocation and a waker clone) every time it goes pending and unregisters it when dropped;
-/// the stream keeps its hook registered between waits and needs a new one only after it
-/// yields a request, or after [`Lane::try_recv`] took a request while the hook was
-/// registered.
-#[derive(Debug)]
-pub(super) struct Lane {
-    /// For taking requests without waiting, and for the lane's state.
-    receiver: flume::Receiver<Stamped>,
-    /// For waiting; a clone of `receiver`.
-    stream: RecvStream<'static, Stamped>,
-    /// The stream's last poll was pending, so its hook is registered with the channel.
-    armed: bool,
-    /// Taken from the channel, not yet handled: kept here across a dropped poll.
-    head: Option<Stamped>,
-    /// The channel's bound (`None`: unbounded), kept so that asking whether the lane is
-    /// full takes the channel's lock once (flume's `is_full` takes it twice).
-    capacity: Option<usize>,
-}
-
-impl Lane {
-    fn new(receiver: flume::Receiver<Stamped>) -> Self {
-        Self {
-            stream: receiver.clone().into_stream(),
-            capacity: receiver.capacity(),
-            receiver,
-            armed: false,
-            head: None,
-        }
-    }
-
-    /// Takes a queued request without waiting.
-    pub(super) fn try_recv(&mut self) -> Option<Stamped> {
-        let stamped = self.receiver.try_recv().ok()?;
-        if self.armed {
-            // The request may have fired the stream's hook. A fired hook that then finds the
-            // channel empty is queued with the channel again on every pending poll (flume
-            // never clears its fired flag), so the channel's list of waiters would grow until
-            // the next send. Dropping the stream unregisters its hook.
-            self.stream = self.receiver.clone().into_stream();
-            self.armed = false;
-        }
-        Some(stamped)
-    }
-
-    /// Takes the next request into the head unless one is held; true if one was taken now.
-    fn fill(&mut self) -> bool {
-        if self.head.is_some() {
-            return false;
-        }
-        self.head = self.try_recv();
-        self.head.is_some()
-    }
-
-    /// Takes the next request into the head unless one is held; true if the head holds one.
-    /// An empty rendezvous lane also registers `cx` with the channel, since its senders wait
-    /// there and ring only once the loop took their request.
-    fn fill_or_watch(&mut self, cx: &mut Context<'_>) -> bool {
-        if !self.fill()
-            && self.head.is_none()
-            && self.capacity == Some(0)
-            && !self.is_done()
-            && let Poll::Ready(received) = self.poll_recv(cx)
-        {
-            self.head = received;
-        }
-        self.head.is_some()
-    }
-
-    /// Waits for the next request; `None` once every sender is gone and the lane is empty.
-    ///
-    /// Cancel safe: a request leaves the channel only in the poll that returns it, and the
-    /// stream's hook outlives the future.
-    pub(super) fn recv(&mut self) -> impl Future<Output = Option<Stamped>> + '_ {
-        poll_fn(|cx| self.poll_recv(cx))
-    }
-
-    fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<Option<Stamped>> {
-        let polled = Pin::new(&mut self.stream).poll_next(cx);
-        self.armed = polled.is_pending();
-        polled
-    }
-
-    /// True when every sender is gone and nothing is queued or held: the lane yields nothing
-    /// more.
-    pub(super) fn is_done(&self) -> bool {
-        self.head.is_none() && self.receiver.is_disconnected() && self.receiver.is_empty()
-    }
-
-    /// True when a bounded lane holds as many queued requests as it can take (may race with
-    /// the clients).
-    fn is_full(&self) -> bool {
-        self.capacity
-            .is_some_and(|capacity| self.receiver.len() >= capacity)
-    }
-
-    /// Requests queued in the lane or held from it (may race with the clients).
-    pub(super) fn len(&self) -> usize {
-        self.receiver.len() + usize::from(self.head.is_some())
-    }
-}
-
 /// Creates the three lanes: publish and control bounded by `capacity` (`None` = unbounded).
 pub(crate) fn request_channels(capacity: Option<usize>) -> (RequestSenders, RequestReceivers) {
     let lane = || match capacity {
@@ -448,214 +340,4 @@ pub(super) async fn next_request(
 }
 
 #[cfg(test)]
-mod tests {
-    use std::pin::pin;
-    use std::sync::Arc;
-    use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::task::{Wake, Waker};
-
-    use super::*;
-
-    /// A waker that counts its wakes.
-    struct Wakes(AtomicUsize);
-
-    impl Wake for Wakes {
-        fn wake(self: Arc<Self>) {
-            self.wake_by_ref();
-        }
-
-        fn wake_by_ref(self: &Arc<Self>) {
-            self.0.fetch_add(1, Ordering::SeqCst);
-        }
-    }
-
-    fn ping() -> Envelope {
-        Envelope {
-            request: Request::PingReq,
-            notice: None,
-        }
-    }
-
-    /// Polls one `recv` of `lane` once, as one wait of the loop does, and drops it.
-    fn poll_once(lane: &mut Lane, waker: &Waker) -> Poll<Option<Stamped>> {
-        let mut cx = Context::from_waker(waker);
-        pin!(lane.recv()).poll(&mut cx)
-    }
-
-    fn publish(qos: QoS) -> Envelope {
-        let publish = crate::mqttbytes::Publish::new("t", qos, "x");
-        Envelope {
-            request: Request::Publish(publish),
-            notice: None,
-        }
-    }
-
-    /// The requests [`try_next_request`] hands out, in order, until it has none.
-    fn take_all(lanes: &mut RequestReceivers, window: bool) -> Vec<Request> {
-        let gate = Gate {
-            window,
-            lanes: true,
-        };
-        let mut pending = VecDeque::new();
-        std::iter::from_fn(|| try_next_request(&mut pending, &mut lanes.ordered, gate))
-            .map(|item| item.envelope.request)
-            .collect()
-    }
-
-    #[test]
-    fn heads_of_both_lanes_go_in_call_order() {
-        let (senders, mut lanes) = request_channels(Some(4));
-        senders
-            .publish
-            .send(senders.stamp(publish(QoS::AtLeastOnce)))
-            .unwrap();
-        senders.control.send(senders.stamp(ping())).unwrap();
-        senders
-            .publish
-            .send(senders.stamp(publish(QoS::AtMostOnce)))
-            .unwrap();
-        senders.control.send(senders.stamp(ping())).unwrap();
-        let taken = take_all(&mut lanes, true);
-        assert_eq!(
-            taken,
-            [
-                publish(QoS::AtLeastOnce).request,
-                Request::PingReq,
-                publish(QoS::AtMostOnce).request,
-                Request::PingReq,
-            ]
-        );
-    }
-
-    /// The pop rule: a publish the window blocks is held, a later control request passes it,
-    /// a later QoS 0 publish does not.
-    #[test]
-    fn a_blocked_publish_is_held_and_only_control_requests_pass_it() {
-        let (senders, mut lanes) = request_channels(Some(4));
-        senders
-            .publish
-            .send(senders.stamp(publish(QoS::AtLeastOnce)))
-            .unwrap();
-        senders
-            .publish
-            .send(senders.stamp(publish(QoS::AtMostOnce)))
-            .unwrap();
-        senders.control.send(senders.stamp(ping())).unwrap();
-        assert_eq!(take_all(&mut lanes, false), [Request::PingReq]);
-        assert_eq!(lanes.ordered.publish.receiver.len(), 1);
-        assert!(lanes.ordered.publish.head.is_some());
-        let taken = take_all(&mut lanes, true);
-        let expected = [QoS::AtLeastOnce, QoS::AtMostOnce].map(|qos| publish(qos).request);
-        assert_eq!(taken, expected);
-    }
-
-    #[test]
-    fn a_dropped_wait_loses_no_request_and_a_closed_lane_ends() {
-        let (senders, mut lanes) = request_channels(Some(4));
-        let waker = Waker::noop();
-        assert!(poll_once(&mut lanes.ordered.control, waker).is_pending());
-        senders.control.send(senders.stamp(ping())).unwrap();
-        assert!(matches!(
-            poll_once(&mut lanes.ordered.control, waker),
-            Poll::Ready(Some(_))
-        ));
-        senders.control.send(senders.stamp(ping())).unwrap();
-        drop(senders);
-        assert!(!lanes.ordered.control.is_done());
-        assert!(matches!(
-            poll_once(&mut lanes.ordered.control, waker),
-            Poll::Ready(Some(_))
-        ));
-        assert!(lanes.ordered.control.is_done());
-        assert!(matches!(
-            poll_once(&mut lanes.ordered.control, waker),
-            Poll::Ready(None)
-        ));
-    }
-
-    #[test]
-    fn a_wake_taken_without_waiting_leaves_one_hook() {
-        let (senders, mut lanes) = request_channels(Some(4));
-        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
-        let waker = Waker::from(Arc::clone(&wakes));
-        assert!(poll_once(&mut lanes.ordered.publish, &waker).is_pending());
-        // Fires the hook; the request is then taken without the stream.
-        senders.publish.send(senders.stamp(ping())).unwrap();
-        assert!(lanes.ordered.publish.try_recv().is_some());
-        for _ in 0..100 {
-            assert!(poll_once(&mut lanes.ordered.publish, &waker).is_pending());
-        }
-        let before = wakes.0.load(Ordering::SeqCst);
-        senders.publish.send(senders.stamp(ping())).unwrap();
-        // One registered hook, one wake (not one per pending wait since the theft).
-        assert_eq!(wakes.0.load(Ordering::SeqCst) - before, 1);
-        assert!(matches!(
-            poll_once(&mut lanes.ordered.publish, &waker),
-            Poll::Ready(Some(_))
-        ));
-    }
-
-    /// Polls one `wait` of the ordered lanes once, as one wait of the loop does.
-    fn poll_wait(lanes: &mut OrderedLanes, waker: &Waker) -> Poll<()> {
-        let mut cx = Context::from_waker(waker);
-        pin!(lanes.wait(true, true)).poll(&mut cx)
-    }
-
-    /// The loop waits on the bell, not on the channel: a request queued while it waits
-    /// wakes it once, when the client rings after the send; nothing wakes it before.
-    #[test]
-    fn a_waiting_loop_is_woken_by_the_ring_after_the_send() {
-        let (senders, mut lanes) = request_channels(Some(4));
-        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
-        let waker = Waker::from(Arc::clone(&wakes));
-        assert!(poll_wait(&mut lanes.ordered, &waker).is_pending());
-        senders.publish.send(senders.stamp(ping())).unwrap();
-        senders.control.send(senders.stamp(ping())).unwrap();
-        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
-        senders.ring();
-        senders.ring();
-        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
-        assert!(poll_wait(&mut lanes.ordered, &waker).is_ready());
-        assert_eq!(take_all(&mut lanes, true).len(), 2);
-    }
-
-    /// Dropping the last sender wakes a waiting loop, and the wait reports the closed lanes
-    /// once (later waits stay pending, so a loop with work in flight does not spin).
-    #[test]
-    fn the_last_sender_dropped_ends_one_wait() {
-        let (senders, mut lanes) = request_channels(Some(4));
-        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
-        let waker = Waker::from(Arc::clone(&wakes));
-        let clone = senders.clone();
-        assert!(poll_wait(&mut lanes.ordered, &waker).is_pending());
-        drop(senders);
-        assert_eq!(wakes.0.load(Ordering::SeqCst), 0);
-        drop(clone);
-        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
-        assert!(poll_wait(&mut lanes.ordered, &waker).is_ready());
-        assert!(lanes.ordered.is_done());
-        assert!(poll_wait(&mut lanes.ordered, &waker).is_pending());
-    }
-
-    /// On a rendezvous lane (capacity 0) a sender waits in the channel and rings only after
-    /// the loop took its request, so the waiting loop is woken by the channel itself.
-    #[test]
-    fn a_rendezvous_lane_wakes_the_loop_through_the_channel() {
-        let (senders, mut lanes) = request_channels(Some(0));
-        let wakes = Arc::new(Wakes(AtomicUsize::new(0)));
-        let waker = Waker::from(Arc::clone(&wakes));
-        assert!(poll_wait(&mut lanes.ordered, &waker).is_pending());
-        let send = senders
-            .publish
-            .send_async(senders.stamp(publish(QoS::AtLeastOnce)));
-        let mut send = pin!(send);
-        let mut cx = Context::from_waker(Waker::noop());
-        assert!(send.as_mut().poll(&mut cx).is_ready());
-        assert_eq!(wakes.0.load(Ordering::SeqCst), 1);
-        assert!(poll_wait(&mut lanes.ordered, &waker).is_ready());
-        assert_eq!(
-            take_all(&mut lanes, true),
-            [publish(QoS::AtLeastOnce).request]
-        );
-    }
-}
+mod tests;
