@@ -251,14 +251,7 @@ async fn failing_store_drops_the_connection_before_the_unrecorded_publish_is_sen
         .publish("t", QoS::AtLeastOnce, false, "one")
         .await
         .unwrap();
-    let error = driver.next_error().await;
-    assert!(
-        matches!(
-            error,
-            ConnectionError::SessionStore(SessionStoreError::Backend(_))
-        ),
-        "{error:?}"
-    );
+    expect_store_backend_error(&mut driver).await;
     conn.expect_closed().await;
     driver.stop().await;
 }
@@ -327,14 +320,7 @@ async fn failing_append_fails_the_unrecorded_publishes_which_never_reach_the_wir
         .publish_tracked("t", QoS::ExactlyOnce, false, "two")
         .await
         .unwrap();
-    let error = driver.next_error().await;
-    assert!(
-        matches!(
-            error,
-            ConnectionError::SessionStore(SessionStoreError::Backend(_))
-        ),
-        "{error:?}"
-    );
+    expect_store_backend_error(&mut driver).await;
     assert_eq!(
         two.try_wait(),
         Some(Err(PublishNoticeError::SessionStoreFailed))
@@ -529,4 +515,16 @@ async fn reset_session_state_clears_the_stored_session() {
         .into_iter()
         .collect();
     assert_eq!(stored(store.as_ref(), &options), Some(fresh));
+}
+
+/// The next result of `driver` is the error of a store backend that failed to write.
+async fn expect_store_backend_error(driver: &mut LoopDriver) {
+    let error = driver.next_error().await;
+    assert!(
+        matches!(
+            error,
+            ConnectionError::SessionStore(SessionStoreError::Backend(_))
+        ),
+        "{error:?}"
+    );
 }
